@@ -1,0 +1,700 @@
+#include "announce.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "frame.h"
+#include "pace.h"
+
+#define ECHO_PAYLOAD 56
+#define PACER_BURST LINK_BATCH
+
+enum phase {
+	PHASE_IDLE,
+	PHASE_PROBE,       /* sending probes */
+	PHASE_PROBE_WAIT,  /* listening for an answer to them */
+	PHASE_ROUND,       /* sending a round */
+	PHASE_BETWEEN,     /* waiting for the next round */
+	PHASE_FINAL_WAIT,  /* last round sent, waiting for late replies */
+	PHASE_DONE,
+};
+
+struct echo_ref {
+	uint32_t target;
+	uint32_t peer;
+};
+
+struct announce_run {
+	struct announce_config cfg;
+	struct announce_iface *ifaces;
+	unsigned iface_count;
+	struct link_tx *tx;          /* one batch per interface */
+	struct link_rx *rx;
+
+	struct announce_target *targets;
+	size_t count, cap;
+	size_t unresolved;
+
+	/* (iface, addr) -> target index + 1, open addressing; rebuilt at start. */
+	uint32_t *slots;
+	size_t slot_mask;
+
+	struct echo_ref *echo_queue; /* echoes due at once: a peer just answered ARP */
+	size_t echo_head, echo_tail, echo_cap;
+
+	enum phase phase;
+	uint64_t start_ns;
+	uint64_t rounds_base_ns;
+	uint64_t deadline_ns;
+	unsigned round;
+	size_t cursor;               /* next target in the current pass */
+	unsigned part;               /* next frame of that target */
+	struct pacer pacer;
+	struct announce_counters counters;
+};
+
+void announce_config_default(struct announce_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->form = ANNOUNCE_FORM_BOTH;
+	cfg->rounds = 3;
+	cfg->interval_ns = 1000 * NS_PER_MS;
+	cfg->rate = 50000;
+	cfg->probe = true;
+	cfg->probe_wait_ns = 50 * NS_PER_MS;
+	cfg->verify = true;
+	cfg->final_wait_ns = 1000 * NS_PER_MS;
+}
+
+const char *announce_result_name(enum announce_result result)
+{
+	switch (result) {
+	case ANNOUNCE_CONFIRMED: return "confirmed";
+	case ANNOUNCE_UNCONFIRMED: return "unconfirmed";
+	case ANNOUNCE_PEER_SILENT: return "peer-silent";
+	case ANNOUNCE_SENT: return "sent";
+	case ANNOUNCE_PENDING: break;
+	}
+	return "pending";
+}
+
+int announce_run_create(struct announce_run **out, const struct announce_config *cfg,
+			const struct announce_iface *ifaces, unsigned iface_count)
+{
+	struct announce_run *run = calloc(1, sizeof(*run));
+
+	if (!run)
+		return -ENOMEM;
+	run->cfg = *cfg;
+	if (run->cfg.rounds == 0)
+		run->cfg.rounds = 1;
+	run->iface_count = iface_count;
+	run->ifaces = calloc(iface_count ? iface_count : 1, sizeof(*run->ifaces));
+	run->tx = calloc(iface_count ? iface_count : 1, sizeof(*run->tx));
+	run->rx = malloc(sizeof(*run->rx));
+	if (!run->ifaces || !run->tx || !run->rx) {
+		announce_run_free(run);
+		return -ENOMEM;
+	}
+	memcpy(run->ifaces, ifaces, iface_count * sizeof(*ifaces));
+	*out = run;
+	return 0;
+}
+
+void announce_run_free(struct announce_run *run)
+{
+	if (!run)
+		return;
+	for (size_t i = 0; i < run->count; i++)
+		free(run->targets[i].peers);
+	free(run->targets);
+	free(run->slots);
+	free(run->echo_queue);
+	free(run->ifaces);
+	free(run->tx);
+	free(run->rx);
+	free(run);
+}
+
+static size_t slot_hash(unsigned iface, struct in_addr addr)
+{
+	uint64_t key = (uint64_t)addr.s_addr * 0x9e3779b97f4a7c15ull + iface;
+
+	return (size_t)(key ^ (key >> 29));
+}
+
+static struct announce_target *find_target(const struct announce_run *run, unsigned iface,
+					   struct in_addr addr)
+{
+	if (!run->slots)
+		return NULL;
+	for (size_t i = slot_hash(iface, addr) & run->slot_mask;; i = (i + 1) & run->slot_mask) {
+		uint32_t idx = run->slots[i];
+		struct announce_target *t;
+
+		if (idx == 0)
+			return NULL;
+		t = &run->targets[idx - 1];
+		if (t->iface == iface && t->addr.s_addr == addr.s_addr)
+			return t;
+	}
+}
+
+static int index_targets(struct announce_run *run)
+{
+	size_t size = 16;
+
+	while (size < run->count * 2)
+		size *= 2;
+	free(run->slots);
+	run->slots = calloc(size, sizeof(*run->slots));
+	if (!run->slots)
+		return -ENOMEM;
+	run->slot_mask = size - 1;
+	for (size_t t = 0; t < run->count; t++) {
+		size_t i = slot_hash(run->targets[t].iface, run->targets[t].addr) & run->slot_mask;
+
+		while (run->slots[i])
+			i = (i + 1) & run->slot_mask;
+		run->slots[i] = (uint32_t)(t + 1);
+	}
+	return 0;
+}
+
+int announce_run_add(struct announce_run *run, unsigned iface, struct in_addr addr)
+{
+	const struct announce_iface *ifc;
+	struct announce_target *t;
+
+	if (iface >= run->iface_count)
+		return -EINVAL;
+	for (size_t i = 0; i < run->count; i++)
+		if (run->targets[i].iface == iface && run->targets[i].addr.s_addr == addr.s_addr)
+			return 0;
+	if (run->count == run->cap) {
+		size_t cap = run->cap ? run->cap * 2 : 64;
+		struct announce_target *grown = realloc(run->targets, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		run->targets = grown;
+		run->cap = cap;
+	}
+	ifc = &run->ifaces[iface];
+	t = &run->targets[run->count];
+	memset(t, 0, sizeof(*t));
+	t->addr = addr;
+	t->iface = iface;
+	t->peer_count = ifc->peer_count;
+	if (t->peer_count) {
+		t->peers = calloc(t->peer_count, sizeof(*t->peers));
+		if (!t->peers)
+			return -ENOMEM;
+		for (unsigned p = 0; p < t->peer_count; p++)
+			t->peers[p].peer = ifc->peers[p];
+	}
+	run->count++;
+	return 0;
+}
+
+void announce_run_start(struct announce_run *run, uint64_t now)
+{
+	run->start_ns = now;
+	run->unresolved = run->count;
+	run->cursor = 0;
+	run->part = 0;
+	run->round = 0;
+	pacer_init(&run->pacer, run->cfg.rate, PACER_BURST, now);
+	free(run->echo_queue);
+	run->echo_cap = run->count * 2 + 16;
+	run->echo_queue = calloc(run->echo_cap, sizeof(*run->echo_queue));
+	if (index_targets(run) < 0 || !run->echo_queue) {
+		/* Without memory nothing can be matched; report every address as sent. */
+		run->phase = PHASE_DONE;
+		for (size_t i = 0; i < run->count; i++)
+			run->targets[i].result = ANNOUNCE_SENT;
+		return;
+	}
+	if (run->count == 0)
+		run->phase = PHASE_DONE;
+	else
+		run->phase = run->cfg.probe ? PHASE_PROBE : PHASE_ROUND;
+	if (run->phase == PHASE_ROUND)
+		run->rounds_base_ns = now;
+}
+
+bool announce_run_done(const struct announce_run *run)
+{
+	return run->phase == PHASE_DONE;
+}
+
+const struct announce_target *announce_run_targets(const struct announce_run *run, size_t *count)
+{
+	*count = run->count;
+	return run->targets;
+}
+
+const struct announce_counters *announce_run_counters(const struct announce_run *run)
+{
+	return &run->counters;
+}
+
+static bool target_open(const struct announce_target *t)
+{
+	return t->result == ANNOUNCE_PENDING;
+}
+
+/* Slot for one more frame on the target's link, flushing a full batch first. */
+static uint8_t *tx_slot(struct announce_run *run, unsigned iface, int *err)
+{
+	struct link_tx *tx = &run->tx[iface];
+	uint8_t *slot = link_tx_slot(tx);
+
+	if (!slot) {
+		int sent = link_tx_flush(run->ifaces[iface].link, tx);
+
+		if (sent < 0)
+			*err = sent;
+		slot = link_tx_slot(tx);
+	}
+	return slot;
+}
+
+static int queue_arp(struct announce_run *run, unsigned iface, struct arp_frame *f)
+{
+	int err = 0;
+	uint8_t *slot = tx_slot(run, iface, &err);
+
+	arp_set_vlan(f, run->ifaces[iface].vlan);
+	link_tx_commit(&run->tx[iface], arp_encode(f, slot, FRAME_MAX));
+	run->counters.frames_sent++;
+	return err;
+}
+
+static int queue_echo(struct announce_run *run, struct announce_target *t, unsigned p, uint64_t now)
+{
+	const struct announce_iface *ifc = &run->ifaces[t->iface];
+	struct icmp_echo echo;
+	int err = 0;
+	uint8_t *slot = tx_slot(run, t->iface, &err);
+
+	memset(&echo, 0, sizeof(echo));
+	echo.eth.dst = t->peers[p].peer_mac;
+	echo.eth.src = ifc->link->mac;
+	echo.eth.vlan = ifc->vlan;
+	echo.ip.src = t->addr;
+	echo.ip.dst = t->peers[p].peer;
+	echo.ip.id = (uint16_t)(t - run->targets);
+	echo.type = ICMP_ECHO_REQUEST;
+	echo.ident = run->cfg.echo_ident;
+	echo.sequence = (uint16_t)(t - run->targets);
+	link_tx_commit(&run->tx[t->iface], icmp_echo_encode(&echo, ECHO_PAYLOAD, slot, FRAME_MAX));
+	t->peers[p].echo_sent_ns = now;
+	run->counters.frames_sent++;
+	run->counters.echoes++;
+	return err;
+}
+
+/*
+ * Frames of one target in a round, by part number: 0 gratuitous request, 1 gratuitous
+ * reply, then per peer 2k+2 the directed request and 2k+3 the echo.
+ * part_wanted: 1 if that part has a frame to send now, 0 if not, -1 past the last part.
+ */
+static int part_wanted(const struct announce_run *run, const struct announce_target *t,
+		       unsigned part)
+{
+	const struct announce_peer *peer;
+
+	if (part == 0)
+		return (run->cfg.form & ANNOUNCE_FORM_REQUEST) != 0;
+	if (part == 1)
+		return (run->cfg.form & ANNOUNCE_FORM_REPLY) != 0;
+	if ((part - 2) / 2 >= t->peer_count)
+		return -1;
+	peer = &t->peers[(part - 2) / 2];
+	if (peer->confirmed)
+		return 0;
+	if (part % 2 == 0)
+		return 1;
+	return run->cfg.verify && peer->arp_answered;
+}
+
+static int queue_part(struct announce_run *run, struct announce_target *t, unsigned part,
+		      uint64_t now)
+{
+	const struct mac *mac = &run->ifaces[t->iface].link->mac;
+	struct announce_peer *peer;
+	struct arp_frame f;
+
+	if (part == 0) {
+		arp_make_announce_request(&f, mac, t->addr);
+		run->counters.announcements++;
+		return queue_arp(run, t->iface, &f);
+	}
+	if (part == 1) {
+		arp_make_announce_reply(&f, mac, t->addr);
+		run->counters.announcements++;
+		return queue_arp(run, t->iface, &f);
+	}
+	peer = &t->peers[(part - 2) / 2];
+	if (part % 2)
+		return queue_echo(run, t, (part - 2) / 2, now);
+	/* Broadcast until the peer has told us its MAC, then addressed to it alone. */
+	arp_make_request(&f, mac, t->addr, peer->peer,
+			 peer->arp_answered ? &peer->peer_mac : &mac_broadcast);
+	run->counters.directed_requests++;
+	return queue_arp(run, t->iface, &f);
+}
+
+static int send_probe(struct announce_run *run, struct announce_target *t)
+{
+	struct arp_frame f;
+
+	arp_make_probe(&f, &run->ifaces[t->iface].link->mac, t->addr);
+	run->counters.probes++;
+	return queue_arp(run, t->iface, &f);
+}
+
+/* Echoes waiting because a peer just answered: they go before anything else. */
+static int send_queued_echoes(struct announce_run *run, uint64_t now)
+{
+	int err = 0;
+
+	while (run->echo_head != run->echo_tail && !err) {
+		struct echo_ref ref = run->echo_queue[run->echo_head];
+		struct announce_target *t = &run->targets[ref.target];
+
+		if (t->peers[ref.peer].confirmed) {
+			run->echo_head = (run->echo_head + 1) % run->echo_cap;
+			continue;
+		}
+		if (pacer_take(&run->pacer, now, 1) == 0)
+			return 0;
+		err = queue_echo(run, t, ref.peer, now);
+		run->echo_head = (run->echo_head + 1) % run->echo_cap;
+	}
+	return err;
+}
+
+/* Sends the probe pass; true when it is complete. */
+static bool pass_probes(struct announce_run *run, uint64_t now, int *err)
+{
+	while (run->cursor < run->count && !*err) {
+		if (pacer_take(&run->pacer, now, 1) == 0)
+			return false;
+		*err = send_probe(run, &run->targets[run->cursor++]);
+	}
+	return run->cursor == run->count;
+}
+
+/* Sends the current round; true when it is complete. */
+static bool pass_round(struct announce_run *run, uint64_t now, int *err)
+{
+	while (run->cursor < run->count && !*err) {
+		struct announce_target *t = &run->targets[run->cursor];
+		int wanted = target_open(t) ? part_wanted(run, t, run->part) : -1;
+
+		if (wanted < 0) {
+			run->cursor++;
+			run->part = 0;
+			continue;
+		}
+		if (wanted == 0) {
+			run->part++;
+			continue;
+		}
+		if (pacer_take(&run->pacer, now, 1) == 0)
+			return false;
+		*err = queue_part(run, t, run->part++, now);
+	}
+	return run->cursor == run->count;
+}
+
+static void finalize_target(struct announce_run *run, struct announce_target *t, uint64_t now)
+{
+	bool any_unconfirmed = false, any_silent = false;
+
+	if (!target_open(t))
+		return;
+	for (unsigned p = 0; p < t->peer_count; p++) {
+		if (t->peers[p].confirmed)
+			continue;
+		if (t->peers[p].arp_answered)
+			any_unconfirmed = true;
+		else
+			any_silent = true;
+	}
+	if (!run->cfg.verify || t->peer_count == 0)
+		t->result = ANNOUNCE_SENT;
+	else if (any_unconfirmed)
+		t->result = ANNOUNCE_UNCONFIRMED;
+	else if (any_silent)
+		t->result = ANNOUNCE_PEER_SILENT;
+	else
+		t->result = ANNOUNCE_CONFIRMED;
+	t->elapsed_ns = now - run->start_ns;
+	run->unresolved--;
+}
+
+static void finish(struct announce_run *run, uint64_t now)
+{
+	for (size_t i = 0; i < run->count; i++)
+		finalize_target(run, &run->targets[i], now);
+	run->phase = PHASE_DONE;
+}
+
+static void begin_pass(struct announce_run *run, enum phase phase)
+{
+	run->phase = phase;
+	run->cursor = 0;
+	run->part = 0;
+}
+
+static int flush_all(struct announce_run *run)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < run->iface_count; i++) {
+		if (run->tx[i].count == 0)
+			continue;
+		int sent = link_tx_flush(run->ifaces[i].link, &run->tx[i]);
+
+		if (sent < 0 && !err)
+			err = sent;
+	}
+	return err;
+}
+
+int announce_run_step(struct announce_run *run, uint64_t now, uint64_t *next)
+{
+	int err = send_queued_echoes(run, now);
+	bool progressed = true;
+
+	while (progressed && !err && run->phase != PHASE_DONE) {
+		progressed = false;
+		switch (run->phase) {
+		case PHASE_PROBE:
+			if (pass_probes(run, now, &err)) {
+				run->phase = PHASE_PROBE_WAIT;
+				run->deadline_ns = now + run->cfg.probe_wait_ns;
+				progressed = true;
+			}
+			break;
+		case PHASE_PROBE_WAIT:
+			if (now >= run->deadline_ns) {
+				run->rounds_base_ns = now;
+				begin_pass(run, PHASE_ROUND);
+				progressed = true;
+			}
+			break;
+		case PHASE_ROUND:
+			if (!pass_round(run, now, &err))
+				break;
+			progressed = true;
+			if (++run->round >= run->cfg.rounds) {
+				run->phase = PHASE_FINAL_WAIT;
+				/* Without verification there is nothing late to wait for. */
+				run->deadline_ns = now + (run->cfg.verify ? run->cfg.final_wait_ns : 0);
+			} else {
+				struct schedule s = {run->cfg.rounds, run->cfg.interval_ns,
+						     run->cfg.doubling};
+
+				run->phase = PHASE_BETWEEN;
+				run->deadline_ns = run->rounds_base_ns + schedule_offset(&s, run->round);
+			}
+			break;
+		case PHASE_BETWEEN:
+			if (now >= run->deadline_ns) {
+				begin_pass(run, PHASE_ROUND);
+				progressed = true;
+			}
+			break;
+		case PHASE_FINAL_WAIT:
+			if (now >= run->deadline_ns) {
+				finish(run, now);
+				progressed = true;
+			}
+			break;
+		case PHASE_IDLE:
+		case PHASE_DONE:
+			break;
+		}
+		/* Everything proven before the schedule ran out: stop repeating. */
+		if (run->unresolved == 0 && run->phase != PHASE_DONE && run->phase >= PHASE_ROUND)
+			finish(run, now);
+	}
+	if (!err)
+		err = flush_all(run);
+
+	switch (run->phase) {
+	case PHASE_PROBE:
+	case PHASE_ROUND:
+		*next = pacer_next(&run->pacer, now);
+		break;
+	case PHASE_DONE:
+		*next = now;
+		break;
+	default:
+		*next = run->deadline_ns;
+		if (run->echo_head != run->echo_tail)
+			*next = pacer_next(&run->pacer, now);
+		break;
+	}
+	return err;
+}
+
+static void note_conflict(struct announce_target *t, const struct mac *other)
+{
+	for (unsigned i = 0; i < t->conflict_count; i++)
+		if (mac_equal(&t->conflict_macs[i], other))
+			return;
+	if (t->conflict_count < ANNOUNCE_MAX_CONFLICTS)
+		t->conflict_macs[t->conflict_count++] = *other;
+}
+
+static void enqueue_echo(struct announce_run *run, struct announce_target *t, unsigned p)
+{
+	size_t tail = (run->echo_tail + 1) % run->echo_cap;
+
+	if (tail == run->echo_head)
+		return; /* full: the next round sends it anyway */
+	run->echo_queue[run->echo_tail].target = (uint32_t)(t - run->targets);
+	run->echo_queue[run->echo_tail].peer = p;
+	run->echo_tail = tail;
+}
+
+static void on_arp(struct announce_run *run, unsigned iface, const struct arp_frame *f)
+{
+	const struct mac *ours = &run->ifaces[iface].link->mac;
+	struct announce_target *t;
+
+	if (mac_equal(&f->sha, ours))
+		return;
+	/* Another station speaking from one of our addresses: the other holder. */
+	t = find_target(run, iface, f->spa);
+	if (t) {
+		note_conflict(t, &f->sha);
+		return;
+	}
+	/* Another station probing for one of our addresses while we probe (RFC 5227 2.1.1). */
+	if (arp_is_probe(f) && (run->phase == PHASE_PROBE || run->phase == PHASE_PROBE_WAIT)) {
+		t = find_target(run, iface, f->tpa);
+		if (t)
+			note_conflict(t, &f->sha);
+		return;
+	}
+	/* A peer answering "who-has PEER tell ADDRESS". */
+	if (f->op != ARP_OP_REPLY)
+		return;
+	t = find_target(run, iface, f->tpa);
+	if (!t)
+		return;
+	for (unsigned p = 0; p < t->peer_count; p++) {
+		struct announce_peer *peer = &t->peers[p];
+
+		if (peer->peer.s_addr != f->spa.s_addr)
+			continue;
+		peer->peer_mac = f->sha;
+		peer->arp_answered = true;
+		if (run->cfg.verify && !peer->confirmed && target_open(t))
+			enqueue_echo(run, t, p);
+	}
+}
+
+static void on_echo_reply(struct announce_run *run, unsigned iface, const struct icmp_echo *e,
+			  uint64_t when)
+{
+	struct announce_target *t;
+	bool all = true;
+
+	if (e->type != ICMP_ECHO_REPLY || e->ident != run->cfg.echo_ident)
+		return;
+	if (!mac_equal(&e->eth.dst, &run->ifaces[iface].link->mac))
+		return;
+	t = find_target(run, iface, e->ip.dst);
+	if (!t || !target_open(t))
+		return;
+	for (unsigned p = 0; p < t->peer_count; p++) {
+		struct announce_peer *peer = &t->peers[p];
+
+		if (peer->peer.s_addr == e->ip.src.s_addr && !peer->confirmed &&
+		    peer->echo_sent_ns) {
+			peer->confirmed = true;
+			peer->rtt_ns = when - peer->echo_sent_ns;
+		}
+		all = all && peer->confirmed;
+	}
+	if (all && t->peer_count) {
+		t->result = ANNOUNCE_CONFIRMED;
+		t->elapsed_ns = when - run->start_ns;
+		run->unresolved--;
+	}
+}
+
+void announce_run_on_frame(struct announce_run *run, unsigned iface,
+			   const struct link_rx_frame *frame)
+{
+	struct arp_frame arp;
+	struct icmp_echo echo;
+
+	if (iface >= run->iface_count || run->phase == PHASE_IDLE || run->phase == PHASE_DONE)
+		return;
+	if (arp_decode(frame->data, frame->len, &arp) == 0) {
+		if (arp.eth.vlan == run->ifaces[iface].vlan)
+			on_arp(run, iface, &arp);
+	} else if (icmp_echo_decode(frame->data, frame->len, &echo) == 0) {
+		if (echo.eth.vlan == run->ifaces[iface].vlan)
+			on_echo_reply(run, iface, &echo, frame->time_ns);
+	}
+}
+
+static void drain_link(struct announce_run *run, unsigned iface)
+{
+	/* Bounded: a flood cannot keep us here forever. */
+	for (int batch = 0; batch < 64; batch++) {
+		int n = link_rx_read(run->ifaces[iface].link, run->rx);
+
+		for (int i = 0; i < n; i++)
+			announce_run_on_frame(run, iface, &run->rx->frame[i]);
+		if (n < LINK_BATCH)
+			break;
+	}
+}
+
+int announce_run_wait(struct announce_run *run, const volatile int *stop)
+{
+	struct pollfd *fds = calloc(run->iface_count ? run->iface_count : 1, sizeof(*fds));
+	int err = 0;
+
+	if (!fds)
+		return -ENOMEM;
+	for (unsigned i = 0; i < run->iface_count; i++) {
+		fds[i].fd = run->ifaces[i].link->fd;
+		fds[i].events = POLLIN;
+	}
+	while (!announce_run_done(run) && !(stop && *stop)) {
+		uint64_t now = now_ns(), next = now;
+		struct timespec timeout;
+
+		err = announce_run_step(run, now, &next);
+		if (err || announce_run_done(run))
+			break;
+		now = now_ns();
+		timeout.tv_sec = next > now ? (time_t)((next - now) / NS_PER_SEC) : 0;
+		timeout.tv_nsec = next > now ? (long)((next - now) % NS_PER_SEC) : 0;
+		if (ppoll(fds, run->iface_count, &timeout, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		for (unsigned i = 0; i < run->iface_count; i++)
+			if (fds[i].revents & POLLIN)
+				drain_link(run, i);
+	}
+	free(fds);
+	return err;
+}

@@ -1,0 +1,107 @@
+/*
+ * The announce engine: probe for another holder (RFC 5227), announce each address
+ * (gratuitous request and/or reply), ask each peer directly ("who-has PEER tell
+ * ADDRESS", which even gratuitous-ARP-deaf devices learn from), then prove it: an
+ * ICMP echo from the address to the peer whose reply must come back to our MAC.
+ *
+ * It is a state machine over borrowed links, so the one-shot command and the daemon
+ * drive the same code from their own poll loops: announce_run_step() sends what is
+ * due and says when it next wants to run, announce_run_on_frame() takes what arrived.
+ */
+#ifndef ARPKIT_ANNOUNCE_H
+#define ARPKIT_ANNOUNCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "link.h"
+
+enum announce_form {
+	ANNOUNCE_FORM_REQUEST = 1 << 0,
+	ANNOUNCE_FORM_REPLY = 1 << 1,
+	ANNOUNCE_FORM_BOTH = ANNOUNCE_FORM_REQUEST | ANNOUNCE_FORM_REPLY,
+};
+
+enum announce_result {
+	ANNOUNCE_PENDING,
+	ANNOUNCE_CONFIRMED,   /* every peer's echo reply came back to us */
+	ANNOUNCE_UNCONFIRMED, /* a peer answered ARP, but its echo reply never reached us */
+	ANNOUNCE_PEER_SILENT, /* a peer never answered ARP at all */
+	ANNOUNCE_SENT,        /* no verification asked for, or no peer to ask */
+};
+
+#define ANNOUNCE_MAX_CONFLICTS 4
+
+struct announce_config {
+	unsigned form;            /* enum announce_form bits */
+	unsigned rounds;          /* >= 1 */
+	uint64_t interval_ns;     /* between rounds */
+	bool doubling;            /* interval doubles after each round */
+	uint64_t rate;            /* frames per second over all links, 0 = unlimited */
+	bool probe;               /* RFC 5227 probe before announcing */
+	uint64_t probe_wait_ns;   /* how long to listen after the last probe */
+	bool verify;              /* echo through each peer */
+	uint64_t final_wait_ns;   /* after the last round, for late replies */
+	uint16_t echo_ident;      /* ICMP identifier of this run */
+};
+
+/* Defaults for the command line and the daemon. */
+void announce_config_default(struct announce_config *cfg);
+
+struct announce_iface {
+	struct link *link;        /* borrowed, open, filter LINK_FILTER_ARP_ICMP */
+	const struct in_addr *peers;
+	unsigned peer_count;
+	int vlan;                 /* VLAN_NONE normally */
+};
+
+struct announce_peer {
+	struct in_addr peer;
+	struct mac peer_mac;
+	bool arp_answered;
+	bool confirmed;
+	uint64_t echo_sent_ns;
+	uint64_t rtt_ns;
+};
+
+struct announce_target {
+	struct in_addr addr;
+	unsigned iface;
+	enum announce_result result;
+	uint64_t elapsed_ns;      /* start of the run until confirmed or final */
+	unsigned conflict_count;
+	struct mac conflict_macs[ANNOUNCE_MAX_CONFLICTS];
+	unsigned peer_count;
+	struct announce_peer *peers;
+};
+
+struct announce_counters {
+	uint64_t frames_sent;
+	uint64_t probes, announcements, directed_requests, echoes;
+};
+
+struct announce_run;
+
+int announce_run_create(struct announce_run **run, const struct announce_config *cfg,
+			const struct announce_iface *ifaces, unsigned iface_count);
+/* Add before start; the same (iface, addr) twice is added once. 0 or -ENOMEM. */
+int announce_run_add(struct announce_run *run, unsigned iface, struct in_addr addr);
+void announce_run_start(struct announce_run *run, uint64_t now);
+/* Send what is due by `now`; *next is when to call again. 0 or -errno (send failed). */
+int announce_run_step(struct announce_run *run, uint64_t now, uint64_t *next);
+void announce_run_on_frame(struct announce_run *run, unsigned iface,
+			   const struct link_rx_frame *frame);
+bool announce_run_done(const struct announce_run *run);
+/* Blocking convenience: poll the links until done, or until *stop becomes true
+ * (a signal flag); 0 or -errno. */
+int announce_run_wait(struct announce_run *run, const volatile int *stop);
+
+const struct announce_target *announce_run_targets(const struct announce_run *run, size_t *count);
+const struct announce_counters *announce_run_counters(const struct announce_run *run);
+void announce_run_free(struct announce_run *run);
+
+const char *announce_result_name(enum announce_result result);
+
+#endif

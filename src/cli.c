@@ -1,0 +1,127 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "caps.h"
+#include "output.h"
+
+volatile sig_atomic_t cli_stop_signal;
+volatile sig_atomic_t cli_hup;
+volatile sig_atomic_t cli_usr1;
+
+static void verror(const char *cmd, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "arpkit %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(cmd, fmt, ap);
+	va_end(ap);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "arpkit %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (see 'arpkit %s --help')\n", cmd);
+	va_end(ap);
+	return EXIT_TROUBLE;
+}
+
+static void on_signal(int sig)
+{
+	switch (sig) {
+	case SIGHUP: cli_hup = 1; break;
+	case SIGUSR1: cli_usr1 = 1; break;
+	default: cli_stop_signal = sig; break;
+	}
+}
+
+void cli_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+int cli_require_caps(const char *cmd, unsigned need)
+{
+	if (caps_require(need) == 0)
+		return 0;
+	cli_error(cmd, "needs %s%s (run as root, or grant it: setcap cap_net_raw%s+ep)",
+		  need & CAPS_NET_RAW ? "CAP_NET_RAW" : "",
+		  need & CAPS_NET_ADMIN ? (need & CAPS_NET_RAW ? " and CAP_NET_ADMIN" : "CAP_NET_ADMIN")
+					: "",
+		  need & CAPS_NET_ADMIN ? ",cap_net_admin" : "");
+	return EXIT_TROUBLE;
+}
+
+int cli_limit_caps(const char *cmd, unsigned keep)
+{
+	if (caps_limit_to(keep) == 0)
+		return 0;
+	cli_error(cmd, "cannot drop capabilities; refusing to go on with more than needed");
+	return EXIT_TROUBLE;
+}
+
+int cli_open_link(const char *cmd, struct link *l, const char *ifname, enum link_filter filter)
+{
+	int err = link_open(l, ifname, filter);
+
+	switch (err) {
+	case 0:
+		return 0;
+	case -ENODEV:
+		cli_error(cmd, "unknown interface '%s'", ifname);
+		break;
+	case -EAFNOSUPPORT:
+		cli_error(cmd, "interface '%s' does not use ARP (loopback, point-to-point or NOARP)",
+			  ifname);
+		break;
+	case -EPERM:
+		cli_error(cmd, "needs CAP_NET_RAW to open a packet socket on '%s'", ifname);
+		break;
+	default:
+		cli_error(cmd, "cannot open '%s': %s", ifname, strerror(-err));
+		break;
+	}
+	return EXIT_TROUBLE;
+}
+
+bool cli_parse_ulong(const char *cmd, const char *opt, const char *text, unsigned long min,
+		     unsigned long max, unsigned long *out)
+{
+	int err = parse_ulong(text, min, max, out);
+
+	if (err == -ERANGE)
+		cli_usage_error(cmd, "%s '%s' is out of range [%lu, %lu]", opt, text, min, max);
+	else if (err)
+		cli_usage_error(cmd, "%s '%s' is not a number", opt, text);
+	return err == 0;
+}
+
+int cli_finish_output(const char *cmd, int status)
+{
+	if (output_flush_ok(stdout))
+		return status;
+	cli_error(cmd, "cannot write output: %s", strerror(errno ? errno : EIO));
+	return EXIT_TROUBLE;
+}

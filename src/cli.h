@@ -1,0 +1,46 @@
+/* What every subcommand shares: exit codes, diagnostics, privileges, stop signals. */
+#ifndef ARPKIT_CLI_H
+#define ARPKIT_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "link.h"
+
+/* Exit codes, documented once (and in arpkit(8)). */
+enum {
+	EXIT_OK = 0,        /* success: confirmed, replied, free, clean */
+	EXIT_NEGATIVE = 1,  /* a negative answer: no reply, unconfirmed, conflict, findings */
+	EXIT_TROUBLE = 2,   /* usage error, bad input, missing privilege, system error */
+};
+
+/* The only mutable globals: set by signal handlers, read by poll loops. */
+extern volatile sig_atomic_t cli_stop_signal; /* SIGINT/SIGTERM number, 0 while running */
+extern volatile sig_atomic_t cli_hup;         /* SIGHUP seen */
+extern volatile sig_atomic_t cli_usr1;        /* SIGUSR1 seen */
+
+/* "arpkit CMD: message" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Same, plus the usage hint; returns EXIT_TROUBLE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Handlers that only set the flags above; SA_RESTART off so poll wakes. */
+void cli_catch_signals(void);
+
+/* Checks CAP_NET_RAW (and CAP_NET_ADMIN with need) before anything is sent; prints
+ * the refusal. 0 or EXIT_TROUBLE. */
+int cli_require_caps(const char *cmd, unsigned need);
+/* After sockets are open: keep only `keep`; failing to drop is fatal (fail closed). */
+int cli_limit_caps(const char *cmd, unsigned keep);
+
+/* Opens a link and turns each failure into one clear line. 0 or EXIT_TROUBLE. */
+int cli_open_link(const char *cmd, struct link *l, const char *ifname, enum link_filter filter);
+
+/* Range-checked numbers for options: prints "invalid --opt value 'x'" on failure. */
+bool cli_parse_ulong(const char *cmd, const char *opt, const char *text, unsigned long min,
+		     unsigned long max, unsigned long *out);
+
+/* Checks stdout was written (a full disk is an error); EXIT_TROUBLE if not. */
+int cli_finish_output(const char *cmd, int status);
+
+#endif
