@@ -15,7 +15,6 @@
 enum phase {
 	PHASE_IDLE,
 	PHASE_PROBE,       /* sending probes */
-	PHASE_PROBE_WAIT,  /* listening for an answer to them */
 	PHASE_ROUND,       /* sending a round */
 	PHASE_BETWEEN,     /* waiting for the next round */
 	PHASE_FINAL_WAIT,  /* last round sent, waiting for late replies */
@@ -49,6 +48,7 @@ struct announce_run {
 	uint64_t start_ns;
 	uint64_t rounds_base_ns;
 	uint64_t deadline_ns;
+	uint64_t probe_window_end_ns; /* answers to the probes are awaited until then */
 	unsigned round;
 	size_t cursor;               /* next target in the current pass */
 	unsigned part;               /* next frame of that target */
@@ -477,14 +477,14 @@ int announce_run_step(struct announce_run *run, uint64_t now, uint64_t *next)
 		progressed = false;
 		switch (run->phase) {
 		case PHASE_PROBE:
+			/*
+			 * The address is already ours (configured here, the kernel answers
+			 * for it), so announcing does not wait for the probe window: a
+			 * conflict is reported, not avoided. The window only keeps the run
+			 * alive long enough for another holder to answer.
+			 */
 			if (pass_probes(run, now, &err)) {
-				run->phase = PHASE_PROBE_WAIT;
-				run->deadline_ns = now + run->cfg.probe_wait_ns;
-				progressed = true;
-			}
-			break;
-		case PHASE_PROBE_WAIT:
-			if (now >= run->deadline_ns) {
+				run->probe_window_end_ns = now + run->cfg.probe_wait_ns;
 				run->rounds_base_ns = now;
 				begin_pass(run, PHASE_ROUND);
 				progressed = true;
@@ -498,6 +498,8 @@ int announce_run_step(struct announce_run *run, uint64_t now, uint64_t *next)
 				run->phase = PHASE_FINAL_WAIT;
 				/* Without verification there is nothing late to wait for. */
 				run->deadline_ns = now + (run->cfg.verify ? run->cfg.final_wait_ns : 0);
+				if (run->deadline_ns < run->probe_window_end_ns)
+					run->deadline_ns = run->probe_window_end_ns;
 			} else {
 				struct schedule s = {run->cfg.rounds, run->cfg.interval_ns,
 						     run->cfg.doubling};
@@ -522,8 +524,10 @@ int announce_run_step(struct announce_run *run, uint64_t now, uint64_t *next)
 		case PHASE_DONE:
 			break;
 		}
-		/* Everything proven before the schedule ran out: stop repeating. */
-		if (run->unresolved == 0 && run->phase != PHASE_DONE && run->phase >= PHASE_ROUND)
+		/* Everything proven before the schedule ran out: stop repeating, once
+		 * another holder has had its chance to answer the probe. */
+		if (run->unresolved == 0 && run->phase != PHASE_DONE && run->phase >= PHASE_ROUND &&
+		    now >= run->probe_window_end_ns)
 			finish(run, now);
 	}
 	if (!err)
@@ -539,6 +543,8 @@ int announce_run_step(struct announce_run *run, uint64_t now, uint64_t *next)
 		break;
 	default:
 		*next = run->deadline_ns;
+		if (run->unresolved == 0 && run->probe_window_end_ns < *next)
+			*next = run->probe_window_end_ns;
 		if (run->echo_head != run->echo_tail)
 			*next = pacer_next(&run->pacer, now);
 		break;
@@ -566,7 +572,8 @@ static void enqueue_echo(struct announce_run *run, struct announce_target *t, un
 	run->echo_tail = tail;
 }
 
-static void on_arp(struct announce_run *run, unsigned iface, const struct arp_frame *f)
+static void on_arp(struct announce_run *run, unsigned iface, const struct arp_frame *f,
+		   uint64_t when)
 {
 	const struct mac *ours = &run->ifaces[iface].link->mac;
 	struct announce_target *t;
@@ -580,7 +587,7 @@ static void on_arp(struct announce_run *run, unsigned iface, const struct arp_fr
 		return;
 	}
 	/* Another station probing for one of our addresses while we probe (RFC 5227 2.1.1). */
-	if (arp_is_probe(f) && (run->phase == PHASE_PROBE || run->phase == PHASE_PROBE_WAIT)) {
+	if (arp_is_probe(f) && (run->phase == PHASE_PROBE || when < run->probe_window_end_ns)) {
 		t = find_target(run, iface, f->tpa);
 		if (t)
 			note_conflict(t, &f->sha);
@@ -644,7 +651,7 @@ void announce_run_on_frame(struct announce_run *run, unsigned iface,
 		return;
 	if (arp_decode(frame->data, frame->len, &arp) == 0) {
 		if (arp.eth.vlan == run->ifaces[iface].vlan)
-			on_arp(run, iface, &arp);
+			on_arp(run, iface, &arp, frame->time_ns);
 	} else if (icmp_echo_decode(frame->data, frame->len, &echo) == 0) {
 		if (echo.eth.vlan == run->ifaces[iface].vlan)
 			on_echo_reply(run, iface, &echo, frame->time_ns);

@@ -134,10 +134,14 @@ int link_open(struct link *l, const char *ifname, enum link_filter filter)
 	err = describe_interface(l, ifname);
 	if (err)
 		return err;
-	l->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+	/*
+	 * Protocol 0: the socket receives nothing until bind() names ETH_P_ALL. Creating
+	 * it with ETH_P_ALL would make bind() re-register the hook and wait an RCU
+	 * grace period (~8 ms here), and would queue frames before the filter is set.
+	 */
+	l->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (l->fd < 0)
 		return errno == EPERM || errno == EACCES ? -EPERM : -errno;
-	/* Filter before bind, so no unfiltered frame is ever queued. */
 	err = attach_filter(l->fd, filter);
 	if (err)
 		goto fail;

@@ -121,9 +121,8 @@ static int attrs_complete(const void *payload, size_t len)
 	return remaining < (int)sizeof(struct nlattr) ? 0 : -EINVAL;
 }
 
-static int parse_attrs(const void *payload, size_t len,
-			      const struct attr_rule *rules, uint16_t max,
-			      const struct nlattr **tb)
+static int parse_attrs(const void *payload, size_t len, const struct attr_rule *rules,
+		       uint16_t max, const struct nlattr **tb)
 {
 	struct attr_table table = { rules, max, tb };
 
@@ -699,9 +698,11 @@ static int link_get_cb(const struct nlmsghdr *nlh, void *data)
 static int get_link(struct nl *nl, int ifindex, const char *name, struct nl_link *out)
 {
 	_Alignas(struct nlmsghdr) char buf[NL_REQUEST_SIZE];
+
+	memset(out, 0, sizeof(*out)); /* defined even when the lookup fails */
+	struct link_get get = { out, false };
 	struct nlmsghdr *nlh = put_request(buf, RTM_GETLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	struct link_get get = { out, false };
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
@@ -858,9 +859,11 @@ static int route_get_cb(const struct nlmsghdr *nlh, void *data)
 int nl_route_to(struct nl *nl, struct in_addr dst, struct nl_route *out)
 {
 	_Alignas(struct nlmsghdr) char buf[NL_REQUEST_SIZE];
+
+	memset(out, 0, sizeof(*out)); /* defined even when the lookup fails */
+	struct route_get get = { out, false };
 	struct nlmsghdr *nlh = put_request(buf, RTM_GETROUTE, 0);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	struct route_get get = { out, false };
 
 	rtm->rtm_family = AF_INET;
 	rtm->rtm_dst_len = 32;
