@@ -1,0 +1,346 @@
+/*
+ * The announce engine without a network: its link is one end of a datagram
+ * socketpair, so the test reads every frame it sends and answers as the peer,
+ * the old holder, or nobody.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "announce.h"
+#include "frame.h"
+#include "pace.h"
+
+static const struct mac our_mac = {{0x02, 0, 0, 0, 0, 0x20}};
+static const struct mac router_mac = {{0x02, 0, 0, 0, 0, 0x01}};
+static const struct mac old_mac = {{0x02, 0, 0, 0, 0, 0x10}};
+
+struct fixture {
+	int wire;            /* our end: what the engine sent arrives here */
+	struct link link;
+	struct in_addr peer;
+	struct announce_iface iface;
+	struct announce_config cfg;
+	struct announce_run *run;
+	uint64_t now;
+};
+
+static struct in_addr ip(const char *text)
+{
+	struct in_addr a;
+
+	assert_int_equal(ipv4_parse(text, &a), 0);
+	return a;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	int fds[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, fds), 0);
+	f->wire = fds[0];
+	f->link.fd = fds[1];
+	f->link.mac = our_mac;
+	strcpy(f->link.name, "test0");
+	f->peer = ip("192.0.2.1");
+	f->iface.link = &f->link;
+	f->iface.peers = &f->peer;
+	f->iface.peer_count = 1;
+	f->iface.vlan = VLAN_NONE;
+	announce_config_default(&f->cfg);
+	f->cfg.rate = 0;
+	f->cfg.echo_ident = 0x4242;
+	f->now = 1000 * NS_PER_SEC;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	announce_run_free(f->run);
+	close(f->wire);
+	close(f->link.fd);
+	free(f);
+	return 0;
+}
+
+static void start(struct fixture *f, const char *const *addrs, size_t n)
+{
+	assert_int_equal(announce_run_create(&f->run, &f->cfg, &f->iface, 1), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(announce_run_add(f->run, 0, ip(addrs[i])), 0);
+	announce_run_start(f->run, f->now);
+}
+
+static uint64_t step(struct fixture *f)
+{
+	uint64_t next = 0;
+
+	assert_int_equal(announce_run_step(f->run, f->now, &next), 0);
+	return next;
+}
+
+/* Reads every frame sent so far; counts them by kind into the arguments. */
+struct sent {
+	unsigned probes, garp_requests, garp_replies, directed, echoes;
+	struct icmp_echo last_echo;
+};
+
+static struct sent drain(struct fixture *f)
+{
+	struct sent s = {0};
+	uint8_t buf[FRAME_MAX];
+	ssize_t n;
+
+	while ((n = recv(f->wire, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		struct arp_frame a;
+		struct icmp_echo e;
+
+		if (arp_decode(buf, (size_t)n, &a) == 0) {
+			assert_true(mac_equal(&a.eth.src, &our_mac));
+			assert_true(mac_equal(&a.sha, &our_mac));
+			if (arp_is_probe(&a))
+				s.probes++;
+			else if (a.op == ARP_OP_REQUEST && a.spa.s_addr == a.tpa.s_addr)
+				s.garp_requests++;
+			else if (a.op == ARP_OP_REPLY)
+				s.garp_replies++;
+			else if (a.tpa.s_addr == f->peer.s_addr)
+				s.directed++;
+			else
+				fail_msg("unexpected ARP frame");
+		} else if (icmp_echo_decode(buf, (size_t)n, &e) == 0) {
+			assert_int_equal(e.type, ICMP_ECHO_REQUEST);
+			assert_true(mac_equal(&e.eth.dst, &router_mac));
+			s.echoes++;
+			s.last_echo = e;
+		} else {
+			fail_msg("undecodable frame sent");
+		}
+	}
+	return s;
+}
+
+static void deliver(struct fixture *f, const uint8_t *buf, size_t len)
+{
+	struct link_rx_frame frame;
+
+	memcpy(frame.data, buf, len);
+	frame.len = frame.wire_len = len;
+	frame.pkttype = 0;
+	frame.time_ns = f->now;
+	announce_run_on_frame(f->run, 0, &frame);
+}
+
+/* The router answers "who-has 192.0.2.1 tell ADDR". */
+static void router_answers(struct fixture *f, const char *addr)
+{
+	struct arp_frame a;
+	uint8_t buf[FRAME_MAX];
+
+	memset(&a, 0, sizeof(a));
+	a.eth.dst = our_mac;
+	a.eth.src = router_mac;
+	a.eth.vlan = VLAN_NONE;
+	a.op = ARP_OP_REPLY;
+	a.sha = router_mac;
+	a.spa = f->peer;
+	a.tha = our_mac;
+	a.tpa = ip(addr);
+	deliver(f, buf, arp_encode(&a, buf, sizeof(buf)));
+}
+
+static void router_echoes(struct fixture *f, const char *addr, uint16_t ident)
+{
+	struct icmp_echo e;
+	uint8_t buf[FRAME_MAX];
+
+	memset(&e, 0, sizeof(e));
+	e.eth.dst = our_mac;
+	e.eth.src = router_mac;
+	e.eth.vlan = VLAN_NONE;
+	e.ip.src = f->peer;
+	e.ip.dst = ip(addr);
+	e.type = ICMP_ECHO_REPLY;
+	e.ident = ident;
+	deliver(f, buf, icmp_echo_encode(&e, 8, buf, sizeof(buf)));
+}
+
+static void test_confirmed_stops_early(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {"192.0.2.10", "192.0.2.11"};
+	const struct announce_target *t;
+	struct sent s;
+	size_t n;
+
+	start(f, addrs, 2);
+	step(f);
+	s = drain(f);
+	/* Probe first, then both gratuitous forms and the directed request, no echo yet. */
+	assert_int_equal(s.probes, 2);
+	assert_int_equal(s.garp_requests, 2);
+	assert_int_equal(s.garp_replies, 2);
+	assert_int_equal(s.directed, 2);
+	assert_int_equal(s.echoes, 0);
+
+	router_answers(f, "192.0.2.10");
+	router_answers(f, "192.0.2.11");
+	f->now += NS_PER_MS;
+	step(f);
+	s = drain(f);
+	assert_int_equal(s.echoes, 2);
+	assert_int_equal(s.last_echo.ident, 0x4242);
+
+	router_echoes(f, "192.0.2.10", 0x4242);
+	router_echoes(f, "192.0.2.11", 0x1111); /* not ours: ignored */
+	f->now += NS_PER_MS;
+	step(f);
+	assert_false(announce_run_done(f->run));
+	router_echoes(f, "192.0.2.11", 0x4242);
+	/* Confirmed, but another holder may still answer the probe: not done yet. */
+	step(f);
+	assert_false(announce_run_done(f->run));
+	f->now += f->cfg.probe_wait_ns;
+	step(f);
+	assert_true(announce_run_done(f->run));
+	t = announce_run_targets(f->run, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(t[0].result, ANNOUNCE_CONFIRMED);
+	assert_int_equal(t[1].result, ANNOUNCE_CONFIRMED);
+	assert_true(mac_equal(&t[0].peers[0].peer_mac, &router_mac));
+	assert_true(t[0].peers[0].confirmed);
+	assert_int_equal(t[0].conflict_count, 0);
+	/* Nothing more went out after confirmation: no second round. */
+	s = drain(f);
+	assert_int_equal(s.garp_requests + s.directed + s.echoes, 0);
+}
+
+static void test_silent_and_unconfirmed(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {"192.0.2.10", "192.0.2.11"};
+	const struct announce_target *t;
+	struct sent s = {0}, round;
+	uint64_t next;
+	size_t n;
+	int guard = 0;
+
+	f->cfg.rounds = 3;
+	f->cfg.interval_ns = 100 * NS_PER_MS;
+	f->cfg.final_wait_ns = 200 * NS_PER_MS;
+	start(f, addrs, 2);
+	/* .10: the router answers ARP but its echo reply never comes; .11: silence. */
+	while (!announce_run_done(f->run) && guard++ < 100) {
+		next = step(f);
+		round = drain(f);
+		s.probes += round.probes;
+		s.garp_requests += round.garp_requests;
+		s.directed += round.directed;
+		s.echoes += round.echoes;
+		if (round.directed)
+			router_answers(f, "192.0.2.10");
+		if (next > f->now)
+			f->now = next;
+	}
+	assert_true(announce_run_done(f->run));
+	assert_int_equal(s.probes, 2);
+	assert_int_equal(s.garp_requests, 6); /* three rounds, both addresses */
+	assert_int_equal(s.directed, 6);
+	assert_true(s.echoes >= 3);
+	t = announce_run_targets(f->run, &n);
+	assert_int_equal(t[0].result, ANNOUNCE_UNCONFIRMED);
+	assert_int_equal(t[1].result, ANNOUNCE_PEER_SILENT);
+	assert_false(t[1].peers[0].arp_answered);
+}
+
+static void test_conflict_from_probe_answer(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {"192.0.2.11"};
+	const struct announce_target *t;
+	struct arp_frame a;
+	uint8_t buf[FRAME_MAX];
+	size_t n;
+
+	f->cfg.verify = false;
+	f->cfg.rounds = 1;
+	start(f, addrs, 1);
+	step(f);
+	drain(f);
+	/* Linux answers a probe with a reply from the address, to our MAC. */
+	memset(&a, 0, sizeof(a));
+	a.eth.dst = our_mac;
+	a.eth.src = old_mac;
+	a.eth.vlan = VLAN_NONE;
+	a.op = ARP_OP_REPLY;
+	a.sha = old_mac;
+	a.spa = ip("192.0.2.11");
+	a.tha = our_mac;
+	deliver(f, buf, arp_encode(&a, buf, sizeof(buf)));
+	deliver(f, buf, arp_encode(&a, buf, sizeof(buf))); /* twice: listed once */
+	/* Our own frames never count. */
+	a.sha = our_mac;
+	deliver(f, buf, arp_encode(&a, buf, sizeof(buf)));
+	f->now += f->cfg.probe_wait_ns;
+	step(f);
+	assert_true(announce_run_done(f->run));
+	t = announce_run_targets(f->run, &n);
+	assert_int_equal(t[0].result, ANNOUNCE_SENT);
+	assert_int_equal(t[0].conflict_count, 1);
+	assert_true(mac_equal(&t[0].conflict_macs[0], &old_mac));
+}
+
+static void test_form_and_pacing(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {"192.0.2.10", "192.0.2.11", "192.0.2.12"};
+	struct sent s;
+	uint64_t next;
+
+	f->cfg.form = ANNOUNCE_FORM_REPLY;
+	f->cfg.probe = false;
+	f->cfg.rate = 1000; /* a burst of 64, then one per millisecond */
+	f->iface.peer_count = 0;
+	start(f, addrs, 3);
+	next = step(f);
+	s = drain(f);
+	assert_int_equal(s.garp_requests, 0);
+	assert_int_equal(s.garp_replies, 3);
+	assert_int_equal(s.probes + s.directed, 0);
+	assert_true(next >= f->now);
+	assert_int_equal(announce_run_counters(f->run)->frames_sent, 3);
+}
+
+static void test_duplicates_added_once(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {"192.0.2.10", "192.0.2.10"};
+	size_t n;
+
+	start(f, addrs, 2);
+	announce_run_targets(f->run, &n);
+	assert_int_equal(n, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_confirmed_stops_early, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_and_unconfirmed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conflict_from_probe_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_form_and_pacing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates_added_once, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("announce engine", tests, NULL, NULL);
+}
