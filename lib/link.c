@@ -259,6 +259,7 @@ int link_rx_read(struct link *l, struct link_rx *rx)
 	int n;
 
 	memset(msgs, 0, sizeof(msgs));
+	memset(control, 0, sizeof(control));
 	for (unsigned i = 0; i < LINK_BATCH; i++) {
 		iov[i].iov_base = rx->frame[i].data;
 		/* Leave room to re-insert a tag. */

@@ -1,11 +1,648 @@
-/* Placeholder until the scan issue lands; replaced by its implementation. */
+/* arpkit scan: find every host on the wire, with vendors and conflicts. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "caps.h"
 #include "cli.h"
 #include "commands.h"
+#include "netlink.h"
+#include "output.h"
+#include "pace.h"
+#include "pcapwrite.h"
+#include "scan.h"
+#include "targets.h"
+#include "vendor.h"
+
+#define CMD "scan"
+#define DEFAULT_RATE 2000
+#define DEFAULT_RETRIES 2
+#define DEFAULT_TIMEOUT_MS 500
+#define PROGRESS_AFTER_NS NS_PER_SEC
+#define PROGRESS_TICK_NS (200 * NS_PER_MS)
+
+struct scan_cmd {
+	const char *ifname;
+	const char *vendor_pattern;
+	const char *vendor_file;
+	const char *pcap_path;
+	bool localnet, json, stream, quiet, source_given;
+	struct in_addr source;
+	struct scan_config cfg;
+	char **target_args;
+	int target_arg_count;
+	const char *target_files[16];
+	unsigned target_file_count;
+
+	struct targets targets;
+	struct nl nl;
+	nl_link_list links;
+	nl_addr_list addrs;
+	nl_route_list routes;
+	struct nl_link iface;
+	struct link io;
+	bool io_open;
+	struct vendor_db *vendors;
+	struct pcap_writer *pcap;
+	int pcap_err;
+	uint64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for pcap stamps */
+	struct json json_out;
+	bool progress_shown;
+	uint32_t shown;
+};
+
+static const char usage_text[] =
+	"Usage: arpkit scan [-I IFACE] [--localnet] [TARGET...] [-f FILE] [OPTIONS]\n"
+	"\n"
+	"Ask every target address over ARP who holds it, and list the answers with the\n"
+	"maker of each MAC. An address answered by more than one MAC is a conflict.\n"
+	"\n"
+	"  TARGET             A.B.C.D, a block A.B.C.D/N (every address in it) or a\n"
+	"                     range A.B.C.D-E.F.G.H; duplicates and overlaps count once\n"
+	"  -f, --file FILE    read targets from FILE ('-' for stdin): blank-separated,\n"
+	"                     '#' starts a comment; every bad line is reported\n"
+	"  -l, --localnet     every subnet configured on the interface\n"
+	"  -I, --interface IF the interface (default: the default route's)\n"
+	"  -s, --source ADDR  ARP sender address (default: the interface's address on the\n"
+	"                     targets' subnet, else its first; 0.0.0.0 if it has none)\n"
+	"      --rate PPS     frames per second, or 'max' for as fast as the link takes\n"
+	"                     (default 2000)\n"
+	"      --retry N      extra rounds for silent targets (default 2)\n"
+	"      --timeout MS   wait after the first round for replies (default 500); the\n"
+	"                     wait doubles with each retry round: 500, 1000, 2000 ms\n"
+	"      --vlan ID      tag requests with 802.1Q VLAN ID (1-4094) on a trunk, and\n"
+	"                     accept only replies tagged with it\n"
+	"      --vendor PAT   show only replies whose vendor contains PAT (any case)\n"
+	"      --vendor-file FILE  vendor overrides: 'PREFIX NAME' lines, e.g.\n"
+	"                     'b8:27:eb Pi' or '00:11:22:33:44:55/48 web-1'\n"
+	"      --stream       print each reply as it arrives instead of sorted at the end\n"
+	"      --json         one JSON object per reply: ip, mac, vendor, rtt_ms, conflict\n"
+	"      --write FILE   save every frame sent and received as a pcap file\n"
+	"  -q, --quiet        no summary or progress on stderr\n"
+	"  -h, --help         this text\n"
+	"\n"
+	"Output: one line per reply, 'IP<TAB>MAC<TAB>VENDOR', with a fourth field\n"
+	"'CONFLICT' on every line of an address more than one MAC answered. Only silent\n"
+	"targets are asked again; the scan ends once every target answered or the last\n"
+	"round's wait is over. A summary goes to stderr.\n"
+	"Exit status: 0 the scan completed (whatever the number of replies), 2 usage or\n"
+	"system error (nothing is sent).\n";
+
+enum {
+	OPT_RATE = 256, OPT_RETRY, OPT_TIMEOUT, OPT_VLAN, OPT_VENDOR, OPT_VENDOR_FILE,
+	OPT_STREAM, OPT_JSON, OPT_WRITE,
+};
+
+static const struct option long_options[] = {
+	{"interface", required_argument, NULL, 'I'},
+	{"file", required_argument, NULL, 'f'},
+	{"localnet", no_argument, NULL, 'l'},
+	{"source", required_argument, NULL, 's'},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"retry", required_argument, NULL, OPT_RETRY},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"vlan", required_argument, NULL, OPT_VLAN},
+	{"vendor", required_argument, NULL, OPT_VENDOR},
+	{"vendor-file", required_argument, NULL, OPT_VENDOR_FILE},
+	{"stream", no_argument, NULL, OPT_STREAM},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"write", required_argument, NULL, OPT_WRITE},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int parse_options(struct scan_cmd *c, int argc, char **argv)
+{
+	unsigned long n;
+	int opt;
+
+	c->cfg.rate = DEFAULT_RATE;
+	c->cfg.retries = DEFAULT_RETRIES;
+	c->cfg.timeout_ns = DEFAULT_TIMEOUT_MS * NS_PER_MS;
+	c->cfg.vlan = VLAN_NONE;
+	while ((opt = getopt_long(argc, argv, "I:f:ls:qh", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'I':
+			c->ifname = optarg;
+			break;
+		case 'f':
+			if (c->target_file_count == sizeof(c->target_files) / sizeof(c->target_files[0]))
+				return cli_usage_error(CMD, "too many -f files");
+			c->target_files[c->target_file_count++] = optarg;
+			break;
+		case 'l':
+			c->localnet = true;
+			break;
+		case 's':
+			if (ipv4_parse(optarg, &c->source) < 0)
+				return cli_usage_error(CMD, "invalid --source address '%s'", optarg);
+			c->source_given = true;
+			break;
+		case OPT_RATE:
+			if (!strcmp(optarg, "max"))
+				c->cfg.rate = 0;
+			else if (!cli_parse_ulong(CMD, "--rate", optarg, 1, 100000000, &n))
+				return EXIT_TROUBLE;
+			else
+				c->cfg.rate = n;
+			break;
+		case OPT_RETRY:
+			if (!cli_parse_ulong(CMD, "--retry", optarg, 0, 10, &n))
+				return EXIT_TROUBLE;
+			c->cfg.retries = (unsigned)n;
+			break;
+		case OPT_TIMEOUT:
+			if (!cli_parse_ulong(CMD, "--timeout", optarg, 1, 600000, &n))
+				return EXIT_TROUBLE;
+			c->cfg.timeout_ns = n * NS_PER_MS;
+			break;
+		case OPT_VLAN:
+			if (!cli_parse_ulong(CMD, "--vlan", optarg, 1, 4094, &n))
+				return EXIT_TROUBLE;
+			c->cfg.vlan = (int)n;
+			break;
+		case OPT_VENDOR:
+			c->vendor_pattern = optarg;
+			break;
+		case OPT_VENDOR_FILE:
+			c->vendor_file = optarg;
+			break;
+		case OPT_STREAM:
+			c->stream = true;
+			break;
+		case OPT_JSON:
+			c->json = true;
+			break;
+		case OPT_WRITE:
+			c->pcap_path = optarg;
+			break;
+		case 'q':
+			c->quiet = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		default:
+			return cli_usage_error(CMD, "invalid option");
+		}
+	}
+	c->target_args = argv + optind;
+	c->target_arg_count = argc - optind;
+	return 0;
+}
+
+static const char *target_error_text(int err)
+{
+	switch (err) {
+	case -ERANGE:
+		return "the range ends before it starts";
+	case -E2BIG:
+		return "more addresses than a scan takes (a /8 at most)";
+	default:
+		return "not an address, A.B.C.D/N block or A.B.C.D-E.F.G.H range";
+	}
+}
+
+struct file_context {
+	const char *name;
+};
+
+static void report_bad_line(void *ctx, unsigned line, const char *item, int err)
+{
+	const struct file_context *f = ctx;
+
+	cli_error(CMD, "%s:%u: invalid target '%s': %s", f->name, line, item,
+		  target_error_text(err));
+}
+
+static int read_target_file(struct scan_cmd *c, const char *path)
+{
+	struct file_context ctx = {.name = strcmp(path, "-") ? path : "(stdin)"};
+	FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	int err;
+
+	if (!in) {
+		cli_error(CMD, "cannot read target file '%s': %s", path, strerror(errno));
+		return EXIT_TROUBLE;
+	}
+	err = targets_read_stream(&c->targets, in, report_bad_line, &ctx);
+	if (in != stdin)
+		fclose(in);
+	if (err == -EINVAL)
+		return EXIT_TROUBLE; /* each bad line is already reported */
+	if (err) {
+		cli_error(CMD, "cannot read target file '%s': %s", path, strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+/* Command-line and file targets: all syntax is checked before anything else. */
+static int parse_targets(struct scan_cmd *c)
+{
+	targets_init(&c->targets);
+	for (int i = 0; i < c->target_arg_count; i++) {
+		int err = targets_add_spec(&c->targets, c->target_args[i]);
+
+		if (err == -ENOMEM)
+			return EXIT_TROUBLE;
+		if (err)
+			return cli_usage_error(CMD, "invalid target '%s': %s", c->target_args[i],
+					       target_error_text(err));
+	}
+	for (unsigned i = 0; i < c->target_file_count; i++) {
+		int status = read_target_file(c, c->target_files[i]);
+
+		if (status)
+			return status;
+	}
+	if (!c->target_arg_count && !c->target_file_count && !c->localnet)
+		return cli_usage_error(CMD, "no targets (give addresses, -f FILE or --localnet)");
+	return 0;
+}
+
+static int load_network_state(struct scan_cmd *c)
+{
+	int err = nl_open(&c->nl, 0);
+
+	if (!err)
+		err = nl_dump_links(&c->nl, &c->links);
+	if (!err)
+		err = nl_dump_addrs(&c->nl, 0, &c->addrs);
+	if (!err)
+		err = nl_dump_routes(&c->nl, &c->routes);
+	if (err) {
+		cli_error(CMD, "cannot read interfaces and addresses (netlink): %s", strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+static const struct nl_link *find_link(const struct scan_cmd *c, const char *name, int ifindex)
+{
+	for (size_t i = 0; i < c->links.count; i++)
+		if (name ? !strcmp(c->links.items[i].name, name) : c->links.items[i].ifindex == ifindex)
+			return &c->links.items[i];
+	return NULL;
+}
+
+static int choose_interface(struct scan_cmd *c)
+{
+	const struct nl_link *l = NULL;
+
+	if (c->ifname) {
+		l = find_link(c, c->ifname, 0);
+		if (!l) {
+			cli_error(CMD, "unknown interface '%s'", c->ifname);
+			return EXIT_TROUBLE;
+		}
+	} else {
+		for (size_t i = 0; i < c->routes.count && !l; i++)
+			if (c->routes.items[i].dst_len == 0 && c->routes.items[i].oif > 0)
+				l = find_link(c, NULL, c->routes.items[i].oif);
+		if (!l) {
+			cli_error(CMD, "no default route to take the interface from; name one with -I");
+			return EXIT_TROUBLE;
+		}
+	}
+	if (!nl_link_is_arp_capable(l)) {
+		cli_error(CMD, "interface '%s' does not use ARP (loopback, point-to-point or NOARP)",
+			  l->name);
+		return EXIT_TROUBLE;
+	}
+	if (!(l->flags & IFF_UP)) {
+		cli_error(CMD, "interface '%s' is down", l->name);
+		return EXIT_TROUBLE;
+	}
+	c->iface = *l;
+	return 0;
+}
+
+static bool usable_addr(const struct scan_cmd *c, const struct nl_addr *a)
+{
+	return a->ifindex == c->iface.ifindex && a->scope != RT_SCOPE_HOST;
+}
+
+static int add_localnet(struct scan_cmd *c)
+{
+	unsigned added = 0;
+
+	for (size_t i = 0; i < c->addrs.count; i++) {
+		const struct nl_addr *a = &c->addrs.items[i];
+		uint32_t mask = ipv4_netmask(a->prefixlen), net = ntohl(a->addr.s_addr) & mask;
+		int err;
+
+		if (!usable_addr(c, a))
+			continue;
+		err = targets_add_range(&c->targets, net, net | ~mask);
+		if (err == -E2BIG) {
+			char text[IPV4_STRLEN];
+
+			cli_error(CMD, "--localnet: %s/%u is larger than a scan takes (a /8 at most)",
+				  ipv4_format(a->addr, text), a->prefixlen);
+			return EXIT_TROUBLE;
+		}
+		if (err)
+			return EXIT_TROUBLE;
+		added++;
+	}
+	if (!added) {
+		cli_error(CMD, "--localnet: no IPv4 subnet on '%s'", c->iface.name);
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+static int finish_targets(struct scan_cmd *c)
+{
+	int err = targets_finish(&c->targets);
+
+	if (err == -E2BIG) {
+		cli_error(CMD, "%u+ targets: more than a scan takes (%u at most)", TARGETS_MAX,
+			  TARGETS_MAX);
+		return EXIT_TROUBLE;
+	}
+	if (err) {
+		cli_error(CMD, "%s", strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+/* The interface's address on the first target's subnet, else its first address. */
+static void choose_source(struct scan_cmd *c)
+{
+	struct target_cursor cursor;
+	struct in_addr first;
+	uint32_t index;
+	const struct nl_addr *fallback = NULL;
+
+	c->cfg.source = c->source;
+	if (c->source_given)
+		return;
+	targets_cursor_start(&c->targets, &cursor);
+	if (!targets_cursor_next(&c->targets, &cursor, &first, &index))
+		return;
+	for (size_t i = 0; i < c->addrs.count; i++) {
+		const struct nl_addr *a = &c->addrs.items[i];
+
+		if (!usable_addr(c, a))
+			continue;
+		if (ipv4_in_subnet(first, a->addr, a->prefixlen)) {
+			c->cfg.source = a->addr;
+			return;
+		}
+		if (!fallback)
+			fallback = a;
+	}
+	if (fallback)
+		c->cfg.source = fallback->addr;
+}
+
+static int load_vendors(struct scan_cmd *c)
+{
+	unsigned bad_line = 0;
+	int err = vendor_db_load(&c->vendors, NULL, c->vendor_file, &bad_line);
+
+	if (err == -EINVAL && bad_line) {
+		cli_error(CMD, "%s:%u: invalid vendor override line (want 'PREFIX NAME')",
+			  c->vendor_file, bad_line);
+		return EXIT_TROUBLE;
+	}
+	if (err) {
+		cli_error(CMD, "cannot load vendors%s%s: %s", c->vendor_file ? " from " : "",
+			  c->vendor_file ? c->vendor_file : "", strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+static int open_pcap(struct scan_cmd *c)
+{
+	struct timespec real, mono;
+	int err;
+
+	if (!c->pcap_path)
+		return 0;
+	err = pcap_writer_open(&c->pcap, c->pcap_path);
+	if (err) {
+		cli_error(CMD, "cannot create '%s': %s", c->pcap_path, strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	c->realtime_offset_ns = ((uint64_t)real.tv_sec * NS_PER_SEC + (uint64_t)real.tv_nsec) -
+				((uint64_t)mono.tv_sec * NS_PER_SEC + (uint64_t)mono.tv_nsec);
+	return 0;
+}
+
+static void on_frame(void *ctx, bool outgoing, const uint8_t *frame, size_t len, size_t wire_len,
+		     uint64_t time_ns)
+{
+	struct scan_cmd *c = ctx;
+	int err;
+
+	(void)outgoing;
+	if (!c->pcap || c->pcap_err)
+		return;
+	err = pcap_writer_add(c->pcap, frame, len, wire_len, time_ns + c->realtime_offset_ns);
+	if (err)
+		c->pcap_err = err;
+}
+
+static bool vendor_wanted(const struct scan_cmd *c, const char *vendor)
+{
+	return !c->vendor_pattern || strcasestr(vendor, c->vendor_pattern);
+}
+
+static void print_reply(struct scan_cmd *c, const struct scan_reply *r)
+{
+	const char *vendor = vendor_lookup(c->vendors, &r->mac);
+	char ip[IPV4_STRLEN], mac[MAC_STRLEN];
+
+	if (!vendor_wanted(c, vendor))
+		return;
+	c->shown++;
+	ipv4_format(r->ip, ip);
+	mac_format(&r->mac, mac);
+	if (c->json) {
+		json_object_begin(&c->json_out, NULL);
+		json_string(&c->json_out, "ip", ip);
+		json_string(&c->json_out, "mac", mac);
+		json_string(&c->json_out, "vendor", vendor);
+		json_double(&c->json_out, "rtt_ms", ns_to_ms(r->rtt_ns), 3);
+		json_bool(&c->json_out, "conflict", r->conflict);
+		json_object_end(&c->json_out);
+	} else {
+		printf("%s\t%s\t%s%s\n", ip, mac, vendor, r->conflict ? "\tCONFLICT" : "");
+	}
+}
+
+static void clear_progress(struct scan_cmd *c)
+{
+	if (c->progress_shown) {
+		fputs("\r\033[K", stderr);
+		c->progress_shown = false;
+	}
+}
+
+static void on_reply(void *ctx, const struct scan_reply *reply)
+{
+	struct scan_cmd *c = ctx;
+
+	clear_progress(c);
+	print_reply(c, reply);
+	fflush(stdout);
+}
+
+static void on_tick(void *ctx, const struct scan_progress *p)
+{
+	struct scan_cmd *c = ctx;
+
+	if (p->elapsed_ns < PROGRESS_AFTER_NS)
+		return;
+	fprintf(stderr, "\r\033[Karpkit scan: round %u/%u, %u/%u answered, %llu frames sent, %.1f s",
+		p->round + 1, p->rounds, p->answered, p->total, (unsigned long long)p->frames_sent,
+		(double)p->elapsed_ns / NS_PER_SEC);
+	c->progress_shown = true;
+}
+
+/* Sorted by address: target indexes are in address order. */
+static void print_sorted(struct scan_cmd *c, const struct scan_run *run)
+{
+	size_t count;
+	const struct scan_reply *replies = scan_run_replies(run, &count);
+
+	for (uint32_t t = 0; t < c->targets.total; t++)
+		for (uint32_t i = scan_run_first_reply(run, t); i != SCAN_NONE; i = replies[i].next)
+			print_reply(c, &replies[i]);
+}
+
+static void print_summary(const struct scan_cmd *c, const struct scan_run *run, uint64_t elapsed)
+{
+	const struct scan_counters *n = scan_run_counters(run);
+
+	if (c->quiet)
+		return;
+	fprintf(stderr, "arpkit scan: %u target%s on %s, %u responder%s", c->targets.total,
+		c->targets.total == 1 ? "" : "s", c->iface.name, n->answered,
+		n->answered == 1 ? "" : "s");
+	if (c->vendor_pattern)
+		fprintf(stderr, " (%u shown)", c->shown);
+	fprintf(stderr, ", %u conflict%s; %llu frames sent in %u round%s, %.3f s", n->conflicts,
+		n->conflicts == 1 ? "" : "s", (unsigned long long)n->frames_sent, n->rounds,
+		n->rounds == 1 ? "" : "s", (double)elapsed / NS_PER_SEC);
+	if (n->kernel_drops)
+		fprintf(stderr, "; %u frames dropped by the kernel (receive queue full)",
+			n->kernel_drops);
+	fputc('\n', stderr);
+}
+
+static int run_scan(struct scan_cmd *c)
+{
+	struct scan_hooks hooks = {
+		.on_frame = c->pcap ? on_frame : NULL,
+		.on_reply = c->stream ? on_reply : NULL,
+		.on_tick = !c->quiet && output_is_tty(stderr) ? on_tick : NULL,
+		.tick_ns = PROGRESS_TICK_NS,
+		.ctx = c,
+	};
+	struct scan_run *run = NULL;
+	uint64_t start;
+	int status, err;
+
+	/* Everything is checked; only now ask for the privilege and open the socket. */
+	status = cli_require_caps(CMD, CAPS_NET_RAW);
+	if (status == 0)
+		status = cli_open_link(CMD, &c->io, c->iface.name, LINK_FILTER_ARP);
+	c->io_open = status == 0;
+	if (status == 0)
+		status = cli_limit_caps(CMD, CAPS_NONE);
+	if (status)
+		return status;
+	err = scan_run_create(&run, &c->cfg, &c->targets, &c->io, &c->io.mac, &hooks);
+	if (err) {
+		cli_error(CMD, "%s", strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	json_init(&c->json_out, stdout);
+	cli_catch_signals();
+	start = now_ns();
+	scan_run_start(run, start);
+	err = scan_run_wait(run, &cli_stop_signal);
+	clear_progress(c);
+	if (!c->stream)
+		print_sorted(c, run);
+	fflush(stdout);
+	print_summary(c, run, now_ns() - start);
+	status = EXIT_OK;
+	if (err) {
+		cli_error(CMD, "sending failed: %s", strerror(-err));
+		status = EXIT_TROUBLE;
+	} else if (cli_stop_signal) {
+		cli_error(CMD, "interrupted");
+		status = EXIT_TROUBLE;
+	}
+	if (c->pcap) {
+		int close_err = pcap_writer_close(c->pcap);
+
+		c->pcap = NULL;
+		if (c->pcap_err || close_err) {
+			cli_error(CMD, "cannot write '%s': %s", c->pcap_path, strerror(EIO));
+			status = EXIT_TROUBLE;
+		}
+	}
+	scan_run_free(run);
+	return cli_finish_output(CMD, status);
+}
+
+static void cleanup(struct scan_cmd *c)
+{
+	if (c->io_open)
+		link_close(&c->io);
+	pcap_writer_close(c->pcap);
+	vendor_db_free(c->vendors);
+	targets_free(&c->targets);
+	free(c->links.items);
+	free(c->addrs.items);
+	free(c->routes.items);
+	if (c->nl.sock)
+		nl_close(&c->nl);
+}
 
 int cmd_scan(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("scan", "not built yet");
-	return EXIT_TROUBLE;
+	struct scan_cmd c;
+	int status;
+
+	memset(&c, 0, sizeof(c));
+	status = parse_options(&c, argc, argv);
+	if (status < 0)
+		return EXIT_OK;
+	if (status == 0)
+		status = parse_targets(&c);
+	if (status == 0)
+		status = load_network_state(&c);
+	if (status == 0)
+		status = choose_interface(&c);
+	if (status == 0 && c.localnet)
+		status = add_localnet(&c);
+	if (status == 0)
+		status = finish_targets(&c);
+	if (status == 0)
+		choose_source(&c);
+	if (status == 0)
+		status = load_vendors(&c);
+	if (status == 0)
+		status = open_pcap(&c);
+	if (status == 0)
+		status = run_scan(&c);
+	cleanup(&c);
+	return status;
 }

@@ -132,6 +132,7 @@ static struct sent drain(struct fixture *f)
 
 static void deliver(struct fixture *f, const uint8_t *buf, size_t len)
 {
+	assert_true(len > 0);
 	struct link_rx_frame frame;
 
 	memcpy(frame.data, buf, len);
@@ -141,11 +142,18 @@ static void deliver(struct fixture *f, const uint8_t *buf, size_t len)
 	announce_run_on_frame(f->run, 0, &frame);
 }
 
+static void deliver_arp(struct fixture *f, const struct arp_frame *a)
+{
+	uint8_t buf[FRAME_MAX];
+	size_t len = arp_encode(a, buf, sizeof(buf));
+
+	deliver(f, buf, len);
+}
+
 /* The router answers "who-has 192.0.2.1 tell ADDR". */
 static void router_answers(struct fixture *f, const char *addr)
 {
 	struct arp_frame a;
-	uint8_t buf[FRAME_MAX];
 
 	memset(&a, 0, sizeof(a));
 	a.eth.dst = our_mac;
@@ -156,13 +164,14 @@ static void router_answers(struct fixture *f, const char *addr)
 	a.spa = f->peer;
 	a.tha = our_mac;
 	a.tpa = ip(addr);
-	deliver(f, buf, arp_encode(&a, buf, sizeof(buf)));
+	deliver_arp(f, &a);
 }
 
 static void router_echoes(struct fixture *f, const char *addr, uint16_t ident)
 {
 	struct icmp_echo e;
 	uint8_t buf[FRAME_MAX];
+	size_t len;
 
 	memset(&e, 0, sizeof(e));
 	e.eth.dst = our_mac;
@@ -172,7 +181,8 @@ static void router_echoes(struct fixture *f, const char *addr, uint16_t ident)
 	e.ip.dst = ip(addr);
 	e.type = ICMP_ECHO_REPLY;
 	e.ident = ident;
-	deliver(f, buf, icmp_echo_encode(&e, 8, buf, sizeof(buf)));
+	len = icmp_echo_encode(&e, 8, buf, sizeof(buf));
+	deliver(f, buf, len);
 }
 
 static void test_confirmed_stops_early(void **state)
@@ -269,7 +279,6 @@ static void test_conflict_from_probe_answer(void **state)
 	static const char *const addrs[] = {"192.0.2.11"};
 	const struct announce_target *t;
 	struct arp_frame a;
-	uint8_t buf[FRAME_MAX];
 	size_t n;
 
 	f->cfg.verify = false;
@@ -286,11 +295,11 @@ static void test_conflict_from_probe_answer(void **state)
 	a.sha = old_mac;
 	a.spa = ip("192.0.2.11");
 	a.tha = our_mac;
-	deliver(f, buf, arp_encode(&a, buf, sizeof(buf)));
-	deliver(f, buf, arp_encode(&a, buf, sizeof(buf))); /* twice: listed once */
+	deliver_arp(f, &a);
+	deliver_arp(f, &a); /* twice: listed once */
 	/* Our own frames never count. */
 	a.sha = our_mac;
-	deliver(f, buf, arp_encode(&a, buf, sizeof(buf)));
+	deliver_arp(f, &a);
 	f->now += f->cfg.probe_wait_ns;
 	step(f);
 	assert_true(announce_run_done(f->run));
