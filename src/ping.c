@@ -568,12 +568,15 @@ static void on_frame(struct ping_cmd *c, const struct link_rx_frame *rxf)
 	uint64_t rtt;
 	struct arping_seen seen;
 
-	if (arp_decode(rxf->data, rxf->len, &f) < 0 || c->clock.sent == 0)
+	if (arp_decode(rxf->data, rxf->len, &f) < 0)
 		return;
 	verdict = arping_classify(&c->match, &f);
-	if (verdict == ARPING_IGNORE)
+	/* A reply before our first request answers someone else; but DAD listens from
+	 * the start, the random wait included (RFC 5227 2.1.1). */
+	if (verdict == ARPING_IGNORE || (verdict == ARPING_REPLY && c->clock.sent == 0))
 		return;
-	rtt = rxf->time_ns > c->clock.last_send_ns ? rxf->time_ns - c->clock.last_send_ns : 0;
+	rtt = c->clock.sent && rxf->time_ns > c->clock.last_send_ns
+		      ? rxf->time_ns - c->clock.last_send_ns : 0;
 	seen = arping_tally_add(&c->tally, &f.sha, c->clock.sent, rtt);
 	if (verdict == ARPING_REPLY) {
 		arping_clock_answered(&c->clock, rxf->time_ns);
@@ -757,7 +760,6 @@ static void report_json(struct ping_cmd *c)
 	json_string(&c->j, "interface", c->iface.name);
 	json_uint(&c->j, "sent", c->clock.sent);
 	json_uint(&c->j, "received", c->tally.received);
-	json_responders(c);
 	json_bool(&c->j, "conflict", c->mode == MODE_DAD ? c->dad.conflict
 							 : arping_tally_conflict(&c->tally));
 	if (c->mode == MODE_DAD)
@@ -767,6 +769,7 @@ static void report_json(struct ping_cmd *c)
 	json_rtt(&c->j, "rtt_max_us", have, c->tally.rtt_max_ns);
 	json_double(&c->j, "elapsed_ms", ns_to_ms(c->elapsed_ns), 3);
 	json_bool(&c->j, "interrupted", c->interrupted);
+	json_responders(c);
 	json_object_end(&c->j);
 }
 

@@ -1,0 +1,296 @@
+#!/bin/bash
+# arpkit ping in a namespace lab: replies with the right MAC and a sane RTT, silence
+# within the deadline, two holders of one address (conflict), RFC 5227 DAD agreeing
+# with iputils arping, timing of -f/-c/-w, Ctrl-C, -U/-A, and bad input refused
+# with exit 2, one line on stderr and not one frame sent.
+set -uo pipefail
+. "$(dirname "$0")/../lab/lab.sh"
+
+ME_MAC=02:00:00:00:00:01
+A_MAC=02:00:00:00:00:10
+B_MAC=02:00:00:00:00:20
+C_MAC=02:00:00:00:00:30
+D_MAC=02:00:00:00:00:40
+ME=192.0.2.5 A=192.0.2.10 B=192.0.2.20 FREE=192.0.2.77
+
+lab_init
+lab_switch lan >/dev/null
+lab_plug me eth0 lan "$ME_MAC"
+lab_plug a eth0 lan "$A_MAC"
+lab_plug b eth0 lan "$B_MAC"
+lab_plug c eth0 lan "$C_MAC"
+lab_plug d eth0 lan "$D_MAC"
+lab_exec me ip addr add "$ME/24" dev eth0
+lab_exec me ip addr add 192.0.2.6/24 dev eth0
+lab_exec me ip route add 198.51.100.0/24 via 192.0.2.1
+lab_exec a ip addr add "$A/24" dev eth0
+lab_exec b ip addr add "$B/24" dev eth0
+lab_exec c ip addr add 192.0.2.30/24 dev eth0
+lab_exec d ip addr add 192.0.2.40/24 dev eth0
+
+# Frames the switch received from me: nothing else talks there (no IPv6).
+frames_from_me() {
+	lab_exec lan cat /sys/class/net/p-me/statistics/rx_packets
+}
+
+# json_field LINE KEY: the scalar value of KEY in a one-line JSON object.
+json_field() {
+	local v
+	v=$(grep -o "\"$2\":\(\"[^\"]*\"\|[^,}]*\)" <<<"$1" | head -n1)
+	v=${v#*:}
+	v=${v#\"}
+	echo "${v%\"}"
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# in_range DESC VALUE LOW HIGH
+in_range() {
+	if (($2 >= $3 && $2 <= $4)); then
+		t_pass "$1 ($2 in [$3, $4])"
+	else
+		t_fail "$1" "$2 not in [$3, $4]"
+	fi
+}
+
+# timed ROLE CMD...: runs CMD, sets STATUS and ELAPSED (ms); stdout in $LAB_TMP/out.
+timed() {
+	local start
+	start=$(now_ms)
+	STATUS=0
+	lab_exec "$@" >"$LAB_TMP/out" 2>"$LAB_TMP/err" || STATUS=$?
+	ELAPSED=$(($(now_ms) - start))
+}
+
+check_live_host() {
+	local reply summary
+	timed me "$ARPKIT" ping -c 3 -i 200 --json "$A"
+	t_assert_eq 0 "$STATUS" "a live host answers: exit 0"
+	t_assert_eq 4 "$(wc -l <"$LAB_TMP/out")" "three reply objects and a summary"
+	reply=$(head -n1 "$LAB_TMP/out")
+	t_assert_eq "$A_MAC" "$(json_field "$reply" mac)" "the reply names the host's MAC"
+	t_assert_eq "$A" "$(json_field "$reply" ip)" "the reply names the target"
+	t_assert_eq 1 "$(json_field "$reply" seq)" "the first reply answers seq 1"
+	t_assert_eq false "$(json_field "$reply" conflict)" "one responder is no conflict"
+	in_range "the RTT is sane, in microseconds" "$(json_field "$reply" rtt_us)" 0 200000
+	summary=$(tail -n1 "$LAB_TMP/out")
+	t_assert_eq summary "$(json_field "$summary" type)" "the last object is the summary"
+	t_assert_eq 3 "$(json_field "$summary" sent)" "summary: 3 sent"
+	t_assert_eq 3 "$(json_field "$summary" received)" "summary: 3 received"
+	t_assert_eq "$(lab_mac a eth0)" "$(json_field "$summary" mac)" "summary lists the one responder"
+	# -c 3 -i 200: requests at 0, 0.2, 0.4 s, then 0.1 s for a second responder.
+	in_range "-c 3 -i 200 ends soon after the last reply (ms)" "$ELAPSED" 400 1400
+
+	timed me "$ARPKIT" ping -c 1 "$A"
+	grep -q "reply from $A at $A_MAC .* seq=1 time=[0-9.]* ms" "$LAB_TMP/out" &&
+		t_pass "text output: the reply line" || t_fail "text output: the reply line" "$(cat "$LAB_TMP/out")"
+	grep -q "1 request sent, 1 reply received from 1 responder$" "$LAB_TMP/out" &&
+		t_pass "text output: the summary" || t_fail "text output: the summary" "$(cat "$LAB_TMP/out")"
+	t_assert_eq "$ME_MAC" "$(lab_neigh_mac a "$ME")" "the host learnt our MAC from the request"
+
+	timed me "$ARPKIT" ping -S 0.0.0.0 -c 1 --json "$B"
+	t_assert_eq 0 "$STATUS" "-S 0.0.0.0 gets a reply too"
+	t_assert_eq "$B_MAC" "$(json_field "$(head -n1 "$LAB_TMP/out")" mac)" "-S 0.0.0.0: right MAC"
+}
+
+check_absent_host() {
+	timed me "$ARPKIT" ping -w 2 "$FREE"
+	t_assert_eq 1 "$STATUS" "an absent address: exit 1"
+	in_range "-w 2 ends at the deadline (ms)" "$ELAPSED" 1900 3500
+	grep -q "^2 requests sent, 0 replies received" "$LAB_TMP/out" &&
+		t_pass "-w 2 sent a request per second" || t_fail "-w 2 sent a request per second" "$(cat "$LAB_TMP/out")"
+
+	# -c 2 -i 300: the last request gets a full second to be answered.
+	timed me "$ARPKIT" ping -c 2 -i 300 "$FREE"
+	t_assert_eq 1 "$STATUS" "-c 2 to an absent address: exit 1"
+	in_range "-c 2 -i 300 waits a second after the last request (ms)" "$ELAPSED" 1250 2500
+
+	timed me "$ARPKIT" ping -c 5 -w 0.5 "$FREE"
+	t_assert_eq 1 "$STATUS" "-w cuts -c short: exit 1"
+	in_range "-c 5 -w 0.5 ends at the deadline (ms)" "$ELAPSED" 450 1500
+}
+
+check_first_reply() {
+	timed me "$ARPKIT" ping -f -i 2000 --json "$A"
+	t_assert_eq 0 "$STATUS" "-f: exit 0"
+	t_assert_eq 1 "$(json_field "$(tail -n1 "$LAB_TMP/out")" received)" "-f stops at one reply"
+	in_range "-f returns at once (ms)" "$ELAPSED" 0 900
+}
+
+check_two_holders() {
+	local summary
+	lab_exec b ip addr add "$A/24" dev eth0
+	timed me "$ARPKIT" ping -c 2 -i 200 "$A"
+	t_assert_eq 0 "$STATUS" "two holders: exit 0 (replies came)"
+	grep -q "$A_MAC" "$LAB_TMP/out" && grep -q "$B_MAC" "$LAB_TMP/out" &&
+		t_pass "both MACs are listed" || t_fail "both MACs are listed" "$(cat "$LAB_TMP/out")"
+	grep -q "^reply from $A at .* CONFLICT" "$LAB_TMP/out" &&
+		t_pass "the second MAC's reply is marked CONFLICT" ||
+		t_fail "the second MAC's reply is marked CONFLICT" "$(cat "$LAB_TMP/out")"
+	grep -q "from 2 responders: CONFLICT" "$LAB_TMP/out" &&
+		t_pass "the summary says CONFLICT" || t_fail "the summary says CONFLICT" "$(cat "$LAB_TMP/out")"
+
+	timed me "$ARPKIT" ping -c 2 -i 200 --json "$A"
+	summary=$(tail -n1 "$LAB_TMP/out")
+	t_assert_eq true "$(json_field "$summary" conflict)" "--json summary: conflict true"
+	t_assert_eq 4 "$(json_field "$summary" received)" "--json summary: 4 replies"
+	[[ $summary == *"\"mac\":\"$A_MAC\""* && $summary == *"\"mac\":\"$B_MAC\""* ]] &&
+		t_pass "--json summary lists both responders" || t_fail "--json summary lists both responders" "$summary"
+	t_assert_eq 2 "$(grep -c '"conflict":true' <(head -n4 "$LAB_TMP/out"))" \
+		"--json: one reply per request is marked conflict"
+
+	# DAD names both.
+	timed me "$ARPKIT" ping -D -c 1 -i 200 "$A"
+	t_assert_eq 1 "$STATUS" "DAD of a doubly held address: exit 1"
+	grep -q "is in use by .*$A_MAC" "$LAB_TMP/out" && grep -q "is in use by .*$B_MAC" "$LAB_TMP/out" &&
+		t_pass "DAD names both holders" || t_fail "DAD names both holders" "$(cat "$LAB_TMP/out")"
+	lab_exec b ip addr del "$A/24" dev eth0
+}
+
+# iputils arping -D: exit 0 when nobody answers (free), 1 when someone does.
+check_dad_agrees_with_iputils() {
+	local addr expect ours theirs
+	for addr in "$A" "$FREE"; do
+		expect=0
+		[[ $addr == "$A" ]] && expect=1
+		timed me "$ARPKIT" ping -D -w 1.5 "$addr"
+		ours=$STATUS
+		theirs=0
+		lab_exec me arping -q -D -c 2 -w 3 -I eth0 "$addr" || theirs=$?
+		t_assert_eq "$expect" "$ours" "DAD $addr: arpkit exits $expect"
+		t_assert_eq "$ours" "$theirs" "DAD $addr: iputils arping -D agrees"
+	done
+	grep -q "^$FREE is free on eth0$" "$LAB_TMP/out" && t_pass "DAD says free" ||
+		t_fail "DAD says free" "$(cat "$LAB_TMP/out")"
+	in_range "DAD -w 1.5 keeps to the deadline (ms)" "$ELAPSED" 1400 2500
+
+	timed me "$ARPKIT" ping -D --json -c 2 -i 100 "$A"
+	t_assert_eq "$A_MAC" "$(json_field "$(head -n1 "$LAB_TMP/out")" mac)" "DAD --json names the holder"
+	t_assert_eq false "$(json_field "$(tail -n1 "$LAB_TMP/out")" free)" "DAD --json: free false"
+	in_range "DAD stops at the first answer (ms)" "$ELAPSED" 0 700
+}
+
+# RFC 5227: a random 0-1 s wait, 3 probes 1-2 s apart from 0.0.0.0, then 2 s.
+check_dad_rfc_timing() {
+	local pcap=$LAB_TMP/dad.pcap start
+	lab_bg a tcpdump -Z root -i eth0 -nn -U -w "$pcap" arp and arp[14:4] = 0 2>/dev/null
+	sleep 1
+	timed me "$ARPKIT" ping -D "$FREE"
+	sleep 0.3
+	kill -INT "$LAB_BG_PID" 2>/dev/null
+	wait "$LAB_BG_PID" 2>/dev/null
+	t_assert_eq 0 "$STATUS" "DAD with the RFC schedule: free"
+	in_range "RFC schedule: 2 x PROBE_MIN + ANNOUNCE_WAIT <= elapsed <= PROBE_WAIT + 2 x PROBE_MAX + ANNOUNCE_WAIT (ms)" \
+		"$ELAPSED" 3950 7600
+	mapfile -t times < <(tcpdump -r "$pcap" -nn -tt 2>/dev/null | awk '/Request who-has '"$FREE"' tell 0.0.0.0/ { split($1, t, "."); print t[1] * 1000 + substr(t[2], 1, 3) }')
+	t_assert_eq 3 "${#times[@]}" "3 probes from 0.0.0.0 on the wire"
+	if ((${#times[@]} == 3)); then
+		in_range "probe gap 1 (ms)" $((times[1] - times[0])) 950 2100
+		in_range "probe gap 2 (ms)" $((times[2] - times[1])) 950 2100
+	fi
+}
+
+# Two hosts probing for one address at once: at least one backs off and names the other.
+check_simultaneous_probes() {
+	local sc=0 sd=0
+	lab_exec c "$ARPKIT" ping -D -c 3 -i 150 192.0.2.99 >"$LAB_TMP/c.out" 2>&1 &
+	local pc=$!
+	lab_exec d "$ARPKIT" ping -D -c 3 -i 150 192.0.2.99 >"$LAB_TMP/d.out" 2>&1 &
+	local pd=$!
+	wait "$pc" || sc=$?
+	wait "$pd" || sd=$?
+	if { ((sc == 1)) && grep -q "$D_MAC.*is probing for it too" "$LAB_TMP/c.out"; } ||
+		{ ((sd == 1)) && grep -q "$C_MAC.*is probing for it too" "$LAB_TMP/d.out"; }; then
+		t_pass "a rival probe is a conflict that names the other MAC"
+	else
+		t_fail "a rival probe is a conflict that names the other MAC" "c: exit $sc $(cat "$LAB_TMP/c.out")" "d: exit $sd $(cat "$LAB_TMP/d.out")"
+	fi
+	t_assert_exit -m "neither run is an error" 0 test "$sc" -lt 2 -a "$sd" -lt 2
+}
+
+check_sigint() {
+	local pid status=0
+	# ip netns exec execs arpkit, so $! is arpkit itself (a function would fork a shell).
+	ip netns exec "$LAB_ID-me" "$ARPKIT" ping -i 200 "$A" >"$LAB_TMP/int.out" 2>&1 &
+	pid=$!
+	sleep 1.1
+	kill -INT "$pid"
+	wait "$pid" || status=$?
+	t_assert_eq 0 "$status" "Ctrl-C after replies: exit 0"
+	grep -q "^--- $A ARP ping on eth0 (interrupted) ---$" "$LAB_TMP/int.out" &&
+		t_pass "Ctrl-C prints the summary" || t_fail "Ctrl-C prints the summary" "$(cat "$LAB_TMP/int.out")"
+	grep -Eq "^([3-7]) requests sent, \\1 replies received from 1 responder" "$LAB_TMP/int.out" &&
+		t_pass "the summary counts what was sent before Ctrl-C" ||
+		t_fail "the summary counts what was sent before Ctrl-C" "$(cat "$LAB_TMP/int.out")"
+
+	status=0
+	ip netns exec "$LAB_ID-me" "$ARPKIT" ping --json "$FREE" >"$LAB_TMP/int.out" 2>&1 &
+	pid=$!
+	sleep 0.5
+	kill -INT "$pid"
+	wait "$pid" || status=$?
+	t_assert_eq 1 "$status" "Ctrl-C without replies: exit 1"
+	t_assert_eq true "$(json_field "$(tail -n1 "$LAB_TMP/int.out")" interrupted)" "--json summary after Ctrl-C"
+}
+
+# -U / -A rewrite a neighbour's existing entry, as iputils arping -U/-A do.
+check_unsolicited() {
+	local flag
+	for flag in -U -A; do
+		lab_exec a ip neigh replace 192.0.2.6 lladdr 02:00:00:00:00:99 dev eth0 nud stale
+		timed me "$ARPKIT" ping "$flag" -c 1 192.0.2.6
+		t_assert_eq 0 "$STATUS" "$flag: exit 0"
+		t_assert_eq "$ME_MAC" "$(lab_neigh_mac a 192.0.2.6)" "$flag: the neighbour now maps 192.0.2.6 to us"
+	done
+}
+
+check_refused() { # DESC PATTERN CMD...
+	local desc=$1 pattern=$2 before after status=0
+	shift 2
+	before=$(frames_from_me)
+	lab_exec me "$@" >"$LAB_TMP/out" 2>"$LAB_TMP/err" || status=$?
+	after=$(frames_from_me)
+	t_assert_eq 2 "$status" "$desc: exit 2"
+	t_assert_eq 1 "$(wc -l <"$LAB_TMP/err")" "$desc: one line on stderr"
+	grep -q -- "$pattern" "$LAB_TMP/err" && t_pass "$desc: says '$pattern'" ||
+		t_fail "$desc: says '$pattern'" "$(cat "$LAB_TMP/err")"
+	t_assert_eq "$before" "$after" "$desc: no frame sent"
+	t_assert_eq 0 "$(wc -c <"$LAB_TMP/out")" "$desc: nothing on stdout"
+}
+
+check_bad_input() {
+	check_refused "invalid target" "invalid target address '192.0.2.300'" "$ARPKIT" ping 192.0.2.300
+	check_refused "broadcast target" "cannot be asked for with ARP" "$ARPKIT" ping 255.255.255.255
+	check_refused "no target" "TARGET is missing" "$ARPKIT" ping -c 1
+	check_refused "unknown interface" "unknown interface 'nope0'" "$ARPKIT" ping -I nope0 "$A"
+	check_refused "loopback" "interface 'lo' does not use ARP" "$ARPKIT" ping -I lo "$A"
+	check_refused "own address" "is an address of this host" "$ARPKIT" ping "$ME"
+	check_refused "off-link target" "not on a local subnet" "$ARPKIT" ping 198.51.100.7
+	check_refused "bad count" "--count '0' is out of range" "$ARPKIT" ping -c 0 "$A"
+	check_refused "bad deadline" "--deadline 'soon'" "$ARPKIT" ping -w soon "$A"
+	check_refused "spoofed source" "-S 192.0.2.44 is not an address of this host" \
+		"$ARPKIT" ping -S 192.0.2.44 "$A"
+	check_refused "-U for an address not held" "is not an address of this host" \
+		"$ARPKIT" ping -U "$A"
+	check_refused "-D with -U" "choose one" "$ARPKIT" ping -D -U "$A"
+	if command -v capsh >/dev/null; then
+		check_refused "no privileges (capsh)" "needs CAP_NET_RAW" \
+			capsh --drop=cap_net_raw -- -c "exec $ARPKIT ping -c 1 $A"
+	fi
+	check_refused "no privileges (setpriv)" "needs CAP_NET_RAW" \
+		setpriv --inh-caps=-all --bounding-set=-all -- "$ARPKIT" ping -c 1 "$A"
+}
+
+check_live_host
+check_absent_host
+check_first_reply
+check_two_holders
+check_dad_agrees_with_iputils
+check_dad_rfc_timing
+check_simultaneous_probes
+check_sigint
+check_unsolicited
+check_bad_input
+t_done
