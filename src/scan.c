@@ -70,8 +70,8 @@ static const char usage_text[] =
 	"  -I, --interface IF the interface (default: the default route's)\n"
 	"  -s, --source ADDR  ARP sender address (default: the interface's address on the\n"
 	"                     targets' subnet, else its first; 0.0.0.0 if it has none)\n"
-	"      --rate PPS     frames per second, or 'max' for as fast as the link takes\n"
-	"                     (default 2000)\n"
+	"      --rate PPS     frames per second (default 2000), or 'max': as fast as\n"
+	"                     the link takes, at most 384 requests in flight\n"
 	"      --retry N      extra rounds for silent targets (default 2)\n"
 	"      --timeout MS   wait after the first round for replies (default 500); the\n"
 	"                     wait doubles with each retry round: 500, 1000, 2000 ms\n"
@@ -91,7 +91,7 @@ static const char usage_text[] =
 	"targets are asked again; the scan ends once every target answered or the last\n"
 	"round's wait is over. A summary goes to stderr.\n"
 	"Exit status: 0 the scan completed (whatever the number of replies), 2 usage or\n"
-	"system error (nothing is sent).\n";
+	"system error (bad input: nothing is sent), or interrupted.\n";
 
 enum {
 	OPT_RATE = 256, OPT_RETRY, OPT_TIMEOUT, OPT_VLAN, OPT_VENDOR, OPT_VENDOR_FILE,
@@ -538,6 +538,9 @@ static void print_summary(const struct scan_cmd *c, const struct scan_run *run, 
 	fprintf(stderr, ", %u conflict%s; %llu frames sent in %u round%s, %.3f s", n->conflicts,
 		n->conflicts == 1 ? "" : "s", (unsigned long long)n->frames_sent, n->rounds,
 		n->rounds == 1 ? "" : "s", (double)elapsed / NS_PER_SEC);
+	if (n->send_stalls)
+		fprintf(stderr, "; %u batch%s cut short by a full queue", n->send_stalls,
+			n->send_stalls == 1 ? "" : "es");
 	if (n->kernel_drops)
 		fprintf(stderr, "; %u frames dropped by the kernel (receive queue full)",
 			n->kernel_drops);

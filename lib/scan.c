@@ -1,0 +1,456 @@
+#include "scan.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "frame.h"
+#include "pace.h"
+
+#define ARP_TPA_OFFSET 24   /* within the ARP payload */
+#define RX_BATCHES_PER_STEP 32
+#define MAX_BURST 64
+/*
+ * --rate max: no clock, but at most WINDOW requests in flight, so a responder's
+ * receive queue is not overrun (the replies it drops would cost a whole retry
+ * wait). A request is in flight until its round's replies catch up with it or it
+ * is old (a silent target): 4 smoothed round-trip times, at least 1 ms, so a
+ * silent network still gets WINDOW frames per ms, while a responder whose queue
+ * fills (its replies slow down) holds the window longer.
+ */
+#define WINDOW 384
+#define WINDOW_AGE_MIN_NS (1 * NS_PER_MS)
+#define WINDOW_AGE_MAX_NS (50 * NS_PER_MS)
+#define WINDOW_RECORDS 256
+
+enum scan_phase { PHASE_SENDING, PHASE_WAITING, PHASE_DONE };
+
+struct scan_run {
+	struct scan_config cfg;
+	struct scan_hooks hooks;
+	const struct targets *targets;
+	struct link *link;
+	struct mac own_mac;
+
+	uint8_t request[FRAME_MAX]; /* the template: only the target address changes */
+	size_t request_len;
+	size_t tpa_offset;
+
+	/* Per target, indexed by target index. */
+	uint32_t *sent_us;        /* last request, microseconds since start (wraps) */
+	uint32_t *first_reply;    /* index into replies, SCAN_NONE when silent */
+
+	struct scan_reply *replies;
+	size_t reply_count, reply_cap;
+
+	enum scan_phase phase;
+	unsigned round;
+	struct target_cursor cursor;
+	struct pacer pacer;
+	uint64_t burst;
+	uint64_t start_ns, wait_until_ns, next_tick_ns;
+	struct scan_counters counters;
+	struct link_tx tx;
+	struct link_rx rx;
+
+	/* The in-flight window of --rate max: when batches went, sends counted per round. */
+	uint64_t round_sent, round_answered_base, round_expired;
+	uint64_t srtt_ns;
+	uint64_t batch_time[WINDOW_RECORDS];
+	uint64_t batch_sent[WINDOW_RECORDS]; /* round_sent after the batch */
+	unsigned batch_head, batch_count;
+};
+
+size_t scan_build_request(const struct scan_config *cfg, const struct mac *own_mac,
+			  struct in_addr target, uint8_t *buf, size_t cap)
+{
+	struct arp_frame f;
+
+	arp_make_request(&f, own_mac, cfg->source, target, &mac_broadcast);
+	arp_set_vlan(&f, cfg->vlan);
+	return arp_encode(&f, buf, cap);
+}
+
+int scan_run_create(struct scan_run **out, const struct scan_config *cfg,
+		    const struct targets *targets, struct link *link, const struct mac *own_mac,
+		    const struct scan_hooks *hooks)
+{
+	struct scan_run *run;
+	struct in_addr zero = {0};
+
+	*out = NULL;
+	if (!targets->finished || targets->total == 0)
+		return -EINVAL;
+	run = calloc(1, sizeof(*run));
+	if (!run)
+		return -ENOMEM;
+	run->cfg = *cfg;
+	if (hooks)
+		run->hooks = *hooks;
+	run->targets = targets;
+	run->link = link;
+	run->own_mac = *own_mac;
+	run->request_len = scan_build_request(cfg, own_mac, zero, run->request, sizeof(run->request));
+	run->tpa_offset = (cfg->vlan == VLAN_NONE ? ETH_HDR_LEN : ETH_HDR_LEN + VLAN_TAG_LEN) +
+			  ARP_TPA_OFFSET;
+	run->sent_us = calloc(targets->total, sizeof(*run->sent_us));
+	run->first_reply = malloc(targets->total * sizeof(*run->first_reply));
+	if (!run->request_len || !run->sent_us || !run->first_reply) {
+		scan_run_free(run);
+		return -ENOMEM;
+	}
+	memset(run->first_reply, 0xff, targets->total * sizeof(*run->first_reply));
+	/* Bursts of about 10 ms of the rate keep wakeups few without flooding. */
+	run->burst = cfg->rate ? cfg->rate / 100 : MAX_BURST;
+	if (run->burst < 1)
+		run->burst = 1;
+	if (run->burst > MAX_BURST)
+		run->burst = MAX_BURST;
+	run->phase = PHASE_DONE;
+	*out = run;
+	return 0;
+}
+
+void scan_run_free(struct scan_run *run)
+{
+	if (!run)
+		return;
+	free(run->sent_us);
+	free(run->first_reply);
+	free(run->replies);
+	free(run);
+}
+
+static void start_round(struct scan_run *run, unsigned round)
+{
+	run->round = round;
+	run->phase = PHASE_SENDING;
+	run->counters.rounds = round + 1;
+	run->round_sent = 0;
+	run->round_answered_base = run->counters.answered;
+	run->round_expired = 0;
+	run->batch_count = 0;
+	targets_cursor_start(run->targets, &run->cursor);
+}
+
+void scan_run_start(struct scan_run *run, uint64_t now)
+{
+	run->start_ns = now;
+	run->next_tick_ns = now + run->hooks.tick_ns;
+	pacer_init(&run->pacer, run->cfg.rate, run->burst, now);
+	start_round(run, 0);
+}
+
+bool scan_run_finished(const struct scan_run *run)
+{
+	return run->phase == PHASE_DONE;
+}
+
+static uint32_t elapsed_us(const struct scan_run *run, uint64_t now)
+{
+	return (uint32_t)((now - run->start_ns) / NS_PER_US);
+}
+
+/* Fills the batch with requests to the next silent targets of this round. */
+static unsigned fill_batch(struct scan_run *run, uint64_t now, unsigned wanted)
+{
+	struct in_addr addr;
+	uint32_t index;
+	unsigned filled = 0;
+
+	while (filled < wanted) {
+		uint8_t *slot;
+
+		if (!targets_cursor_next(run->targets, &run->cursor, &addr, &index)) {
+			run->phase = PHASE_WAITING;
+			run->wait_until_ns = now + (run->cfg.timeout_ns << run->round);
+			break;
+		}
+		if (run->first_reply[index] != SCAN_NONE)
+			continue;
+		slot = link_tx_slot(&run->tx);
+		memcpy(slot, run->request, run->request_len);
+		memcpy(slot + run->tpa_offset, &addr.s_addr, 4);
+		link_tx_commit(&run->tx, run->request_len);
+		run->sent_us[index] = elapsed_us(run, now);
+		if (run->hooks.on_frame)
+			run->hooks.on_frame(run->hooks.ctx, true, slot, run->request_len,
+					    run->request_len, now);
+		filled++;
+	}
+	return filled;
+}
+
+static uint64_t window_age(const struct scan_run *run)
+{
+	uint64_t age = 4 * run->srtt_ns;
+
+	return age < WINDOW_AGE_MIN_NS ? WINDOW_AGE_MIN_NS : age > WINDOW_AGE_MAX_NS ? WINDOW_AGE_MAX_NS : age;
+}
+
+/* Requests of this round still in flight: sent, not yet matched by as many
+ * replies, and younger than WINDOW_AGE. */
+static uint64_t in_flight(struct scan_run *run, uint64_t now)
+{
+	uint64_t expired = 0, answered = run->counters.answered - run->round_answered_base;
+
+	while (run->batch_count) {
+		unsigned oldest = (run->batch_head + WINDOW_RECORDS - run->batch_count) % WINDOW_RECORDS;
+
+		if (now - run->batch_time[oldest] < window_age(run))
+			break;
+		expired = run->batch_sent[oldest];
+		run->batch_count--;
+	}
+	if (expired > run->round_expired)
+		run->round_expired = expired;
+	expired = run->round_expired;
+	if (answered > expired)
+		expired = answered;
+	return run->round_sent > expired ? run->round_sent - expired : 0;
+}
+
+static void record_batch(struct scan_run *run, uint64_t now, unsigned filled)
+{
+	run->round_sent += filled;
+	run->batch_time[run->batch_head] = now;
+	run->batch_sent[run->batch_head] = run->round_sent;
+	run->batch_head = (run->batch_head + 1) % WINDOW_RECORDS;
+	if (run->batch_count < WINDOW_RECORDS)
+		run->batch_count++;
+}
+
+static uint64_t allowance(struct scan_run *run, uint64_t now)
+{
+	uint64_t busy;
+
+	if (run->cfg.rate)
+		return pacer_take(&run->pacer, now, LINK_BATCH);
+	busy = in_flight(run, now);
+	if (busy >= WINDOW)
+		return 0;
+	return WINDOW - busy < LINK_BATCH ? WINDOW - busy : LINK_BATCH;
+}
+
+static int send_due(struct scan_run *run, uint64_t now, uint64_t *wake_at)
+{
+	uint64_t allowed = allowance(run, now);
+	unsigned filled;
+
+	if (allowed == 0 && run->cfg.rate == 0) {
+		/* A reply or the age limit frees the window; ppoll wakes for the first. */
+		*wake_at = now + WINDOW_AGE_MIN_NS / 8;
+		return 0;
+	}
+	if (allowed == 0) {
+		uint64_t cost = run->cfg.rate ? NS_PER_SEC / run->cfg.rate : 0;
+
+		/* Sleep until a whole burst is due, not a frame at a time. */
+		*wake_at = pacer_next(&run->pacer, now) + (run->burst - 1) * cost;
+		return 0;
+	}
+	filled = fill_batch(run, now, (unsigned)allowed);
+	run->counters.frames_sent += filled;
+	if (filled)
+		record_batch(run, now, filled);
+	if (filled && run->link) {
+		int sent = link_tx_flush(run->link, &run->tx);
+
+		/* A queue that stays full past link_tx_flush's patience is congestion,
+		 * not failure: the unsent targets are still silent, a later round asks. */
+		if (sent == -ENOBUFS || sent == -EAGAIN)
+			run->counters.send_stalls++;
+		else if (sent < 0)
+			return sent;
+	}
+	run->tx.count = 0;
+	*wake_at = run->phase == PHASE_SENDING ? now : run->wait_until_ns;
+	return 0;
+}
+
+int scan_run_step(struct scan_run *run, uint64_t now, uint64_t *wake_at)
+{
+	*wake_at = now;
+	if (run->phase != PHASE_DONE && run->counters.answered == run->targets->total)
+		run->phase = PHASE_DONE;
+	if (run->phase == PHASE_WAITING) {
+		if (now < run->wait_until_ns) {
+			*wake_at = run->wait_until_ns;
+			return 0;
+		}
+		if (run->round >= run->cfg.retries)
+			run->phase = PHASE_DONE;
+		else
+			start_round(run, run->round + 1);
+	}
+	if (run->phase == PHASE_DONE)
+		return 1;
+	return send_due(run, now, wake_at);
+}
+
+static bool reply_is_ours(const struct scan_run *run, const struct arp_frame *f)
+{
+	if (f->op != ARP_OP_REPLY)
+		return false;
+	if (run->cfg.vlan == VLAN_NONE ? f->eth.vlan > 0 : f->eth.vlan != run->cfg.vlan)
+		return false;
+	return mac_equal(&f->eth.dst, &run->own_mac) || mac_equal(&f->tha, &run->own_mac);
+}
+
+static int add_reply(struct scan_run *run, const struct arp_frame *f, uint32_t target,
+		     uint64_t time_ns)
+{
+	uint32_t last = SCAN_NONE;
+	struct scan_reply *r;
+
+	for (uint32_t i = run->first_reply[target]; i != SCAN_NONE; i = run->replies[i].next) {
+		if (mac_equal(&run->replies[i].mac, &f->sha)) {
+			run->counters.duplicates++;
+			return 0;
+		}
+		last = i;
+	}
+	if (run->reply_count == run->reply_cap) {
+		size_t cap = run->reply_cap ? run->reply_cap * 2 : 256;
+		struct scan_reply *grown = realloc(run->replies, cap * sizeof(*grown));
+
+		if (!grown)
+			return 0; /* out of memory: the reply is lost, the scan goes on */
+		run->replies = grown;
+		run->reply_cap = cap;
+	}
+	r = &run->replies[run->reply_count];
+	r->ip = f->spa;
+	r->mac = f->sha;
+	r->target = target;
+	r->next = SCAN_NONE;
+	r->at_ns = time_ns > run->start_ns ? time_ns - run->start_ns : 0;
+	r->rtt_ns = (uint64_t)(uint32_t)((uint32_t)(r->at_ns / NS_PER_US) - run->sent_us[target]) *
+		    NS_PER_US;
+	r->conflict = last != SCAN_NONE;
+	run->srtt_ns = run->srtt_ns ? (run->srtt_ns * 7 + r->rtt_ns) / 8 : r->rtt_ns;
+	if (last == SCAN_NONE) {
+		run->first_reply[target] = (uint32_t)run->reply_count;
+		run->counters.answered++;
+	} else {
+		run->replies[last].next = (uint32_t)run->reply_count;
+		if (!run->replies[run->first_reply[target]].conflict)
+			run->counters.conflicts++;
+		for (uint32_t i = run->first_reply[target]; i != SCAN_NONE; i = run->replies[i].next)
+			run->replies[i].conflict = true;
+	}
+	run->reply_count++;
+	if (run->hooks.on_reply)
+		run->hooks.on_reply(run->hooks.ctx, r);
+	return 1;
+}
+
+int scan_run_receive(struct scan_run *run, const uint8_t *frame, size_t len, size_t wire_len,
+		     uint64_t time_ns)
+{
+	struct arp_frame f;
+	uint32_t target;
+
+	run->counters.frames_received++;
+	if (run->hooks.on_frame)
+		run->hooks.on_frame(run->hooks.ctx, false, frame, len, wire_len, time_ns);
+	if (arp_decode(frame, len, &f) < 0 || !reply_is_ours(run, &f) ||
+	    !targets_index_of(run->targets, f.spa, &target)) {
+		run->counters.ignored++;
+		return 0;
+	}
+	return add_reply(run, &f, target, time_ns);
+}
+
+static int drain(struct scan_run *run)
+{
+	for (unsigned b = 0; b < RX_BATCHES_PER_STEP; b++) {
+		int n = link_rx_read(run->link, &run->rx);
+
+		if (n <= 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			const struct link_rx_frame *f = &run->rx.frame[i];
+
+			scan_run_receive(run, f->data, f->len, f->wire_len, f->time_ns);
+		}
+	}
+	return 0;
+}
+
+static void tick(struct scan_run *run, uint64_t now)
+{
+	struct scan_progress p;
+
+	if (!run->hooks.on_tick || now < run->next_tick_ns)
+		return;
+	run->next_tick_ns = now + run->hooks.tick_ns;
+	p.round = run->round;
+	p.rounds = run->cfg.retries + 1;
+	p.answered = run->counters.answered;
+	p.total = run->targets->total;
+	p.frames_sent = run->counters.frames_sent;
+	p.elapsed_ns = now - run->start_ns;
+	run->hooks.on_tick(run->hooks.ctx, &p);
+}
+
+static void sleep_until(const struct scan_run *run, uint64_t wake_at, uint64_t now)
+{
+	struct pollfd pfd = {.fd = run->link->fd, .events = POLLIN};
+	uint64_t wait = wake_at - now;
+	struct timespec ts;
+
+	if (run->hooks.on_tick && run->next_tick_ns > now && run->next_tick_ns - now < wait)
+		wait = run->next_tick_ns - now;
+	ts.tv_sec = (time_t)(wait / NS_PER_SEC);
+	ts.tv_nsec = (long)(wait % NS_PER_SEC);
+	ppoll(&pfd, 1, &ts, NULL);
+}
+
+int scan_run_wait(struct scan_run *run, volatile sig_atomic_t *stop)
+{
+	unsigned received, dropped;
+	int err = 0;
+
+	while (!*stop) {
+		uint64_t now = now_ns(), wake_at;
+		int done = scan_run_step(run, now, &wake_at);
+
+		if (done != 0) {
+			err = done < 0 ? done : 0;
+			break;
+		}
+		err = drain(run);
+		if (err < 0)
+			break;
+		if (run->counters.answered == run->targets->total) {
+			run->phase = PHASE_DONE;
+			break;
+		}
+		now = now_ns();
+		tick(run, now);
+		if (wake_at > now)
+			sleep_until(run, wake_at, now);
+	}
+	if (run->link && link_stats(run->link, &received, &dropped) == 0)
+		run->counters.kernel_drops = dropped;
+	return err;
+}
+
+const struct scan_reply *scan_run_replies(const struct scan_run *run, size_t *count)
+{
+	*count = run->reply_count;
+	return run->replies;
+}
+
+uint32_t scan_run_first_reply(const struct scan_run *run, uint32_t target)
+{
+	return target < run->targets->total ? run->first_reply[target] : SCAN_NONE;
+}
+
+const struct scan_counters *scan_run_counters(const struct scan_run *run)
+{
+	return &run->counters;
+}

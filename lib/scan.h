@@ -1,0 +1,116 @@
+/*
+ * The scan engine: ARP requests to every target, paced, in sendmmsg batches; the
+ * replies matched to their target in O(1) (targets_index_of) and kept with their
+ * round-trip time; silent targets asked again in later rounds.
+ *
+ * Rounds: round 0 asks every target. After a round's last frame the engine waits
+ * timeout * 2^k (k = the round, from 0) for replies, then asks the targets that are
+ * still silent again, up to `retries` extra rounds: with timeout 500 ms and 2
+ * retries the waits are 500, 1000 and 2000 ms. The scan ends as soon as every
+ * target answered, or when the last round's wait is over. Replies are accepted at
+ * any time, also from an earlier round.
+ *
+ * A reply counts when it is an ARP reply, on the scan's VLAN (or untagged), sent to
+ * this interface's MAC (Ethernet or ARP target), from a target address. The same
+ * MAC again for an address is a duplicate; another MAC is a conflict, and every
+ * reply for that address is marked.
+ *
+ * The engine prints nothing: hooks hand the caller every frame (for pcap), every
+ * new reply (for streaming output) and a periodic progress snapshot.
+ */
+#ifndef ARPKIT_SCAN_H
+#define ARPKIT_SCAN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "link.h"
+#include "targets.h"
+
+#define SCAN_NONE UINT32_MAX
+
+struct scan_config {
+	uint64_t rate;          /* frames per second; 0: as fast as the link takes, with at
+				 * most 384 requests in flight (a request leaves the window
+				 * when replies catch up or after 4 smoothed RTTs, >= 1 ms) */
+	unsigned retries;       /* extra rounds for silent targets */
+	uint64_t timeout_ns;    /* wait after round 0; doubles with each round */
+	int vlan;               /* VLAN_NONE, or the 802.1Q VID to tag with and expect */
+	struct in_addr source;  /* ARP sender address; 0.0.0.0 is allowed (RFC 5227 probe form) */
+};
+
+struct scan_reply {
+	struct in_addr ip;
+	struct mac mac;
+	uint32_t target;        /* index in the target list */
+	uint32_t next;          /* next reply (another MAC) for the same target, or SCAN_NONE */
+	uint64_t rtt_ns;        /* since the last request to this target before the reply */
+	uint64_t at_ns;         /* since the scan started */
+	bool conflict;          /* another MAC answered for the same address */
+};
+
+struct scan_counters {
+	uint64_t frames_sent;
+	uint64_t frames_received;  /* ARP frames the filter passed */
+	uint64_t duplicates;       /* the same MAC again for an address */
+	uint64_t ignored;          /* ARP that is not a reply to this scan */
+	uint32_t answered;         /* targets with at least one reply */
+	uint32_t conflicts;        /* targets answered by more than one MAC */
+	unsigned rounds;           /* rounds started */
+	unsigned send_stalls;      /* batches cut short by a queue that stayed full */
+	unsigned kernel_drops;     /* PACKET_STATISTICS, when the receive queue overflowed */
+};
+
+struct scan_progress {
+	unsigned round, rounds;
+	uint32_t answered, total;
+	uint64_t frames_sent;
+	uint64_t elapsed_ns;
+};
+
+struct scan_hooks {
+	/* Every frame sent (outgoing true) and received; time is CLOCK_MONOTONIC. */
+	void (*on_frame)(void *ctx, bool outgoing, const uint8_t *frame, size_t len,
+			 size_t wire_len, uint64_t time_ns);
+	/* A new (address, MAC) pair; the pointer is valid only during the call. */
+	void (*on_reply)(void *ctx, const struct scan_reply *reply);
+	/* Every tick_ns while the scan runs. */
+	void (*on_tick)(void *ctx, const struct scan_progress *progress);
+	uint64_t tick_ns;
+	void *ctx;
+};
+
+struct scan_run;
+
+/* targets must be finished and outlive the run; link may be NULL for tests that
+ * only feed scan_run_receive. 0, -EINVAL (empty target list), -ENOMEM. */
+int scan_run_create(struct scan_run **out, const struct scan_config *cfg,
+		    const struct targets *targets, struct link *link, const struct mac *own_mac,
+		    const struct scan_hooks *hooks);
+void scan_run_free(struct scan_run *run);
+
+void scan_run_start(struct scan_run *run, uint64_t now);
+/* Sends what is due at now. 0 with *wake_at the next instant to call again, 1 when
+ * the scan is over, or -errno from the socket. */
+int scan_run_step(struct scan_run *run, uint64_t now, uint64_t *wake_at);
+/* One received frame: 1 a new reply, 0 anything else. Never fails. */
+int scan_run_receive(struct scan_run *run, const uint8_t *frame, size_t len, size_t wire_len,
+		     uint64_t time_ns);
+bool scan_run_finished(const struct scan_run *run);
+
+/* The whole loop over the link: step, drain replies, sleep in ppoll. Returns 0 when
+ * the scan is over or *stop became non-zero, -errno on a socket error. */
+int scan_run_wait(struct scan_run *run, volatile sig_atomic_t *stop);
+
+const struct scan_reply *scan_run_replies(const struct scan_run *run, size_t *count);
+/* The first reply for target index, SCAN_NONE if silent; follow scan_reply.next. */
+uint32_t scan_run_first_reply(const struct scan_run *run, uint32_t target);
+const struct scan_counters *scan_run_counters(const struct scan_run *run);
+
+/* The ARP request frame the engine sends to target (tests and tools). */
+size_t scan_build_request(const struct scan_config *cfg, const struct mac *own_mac,
+			  struct in_addr target, uint8_t *buf, size_t cap);
+
+#endif
