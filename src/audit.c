@@ -1,11 +1,710 @@
-/* Placeholder until the audit issue lands; replaced by its implementation. */
+/*
+ * arpkit audit: is this host set up right for an LVS cluster, and who answers ARP
+ * for the VIPs? Local checks read addresses, routes, neighbours and the
+ * net.ipv4.conf settings (no privilege needed); the network check (-I) asks for
+ * each VIP and counts every MAC that answers: exactly one, the director's, is right.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/rtnetlink.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caps.h"
 #include "cli.h"
 #include "commands.h"
+#include "frame.h"
+#include "link.h"
+#include "lvs_audit.h"
+#include "netlink.h"
+#include "output.h"
+#include "pace.h"
+#include "sysctl.h"
+#include "vendor.h"
+
+#define CMD "audit"
+#define MAX_VIPS 256
+#define MAX_RESPONDERS 32
+
+struct vip_probe {
+	struct in_addr vip;
+	struct lvs_responder responders[MAX_RESPONDERS];
+	size_t count;
+	unsigned other_claims; /* distinct MACs beyond MAX_RESPONDERS */
+};
+
+struct audit_cmd {
+	const char *ifname;
+	const char *vendor_file;
+	bool json, force_real_server;
+	struct in_addr vips[MAX_VIPS]; /* named with --vip */
+	unsigned vip_count;
+	unsigned requests;
+	uint64_t wait_ns;
+
+	struct nl nl;
+	nl_link_list links;
+	nl_addr_list addrs;
+	nl_route_list routes;
+	nl_neigh_list neighs;
+	struct lvs_iface *ifaces;
+	size_t iface_count;
+	struct lvs_conf all;
+	struct lvs_host host;
+	lvs_finding_list findings;
+
+	const struct nl_link *probe_link;
+	struct link io;
+	bool io_open;
+	struct vip_probe *probes;
+	unsigned probe_count;
+	struct vendor_db *vendors;
+};
+
+static const char usage_text[] =
+	"Usage: arpkit audit [--vip VIP]... [-I IFACE] [--json] [OPTIONS]\n"
+	"\n"
+	"Check this host for the LVS \"ARP problem\" and what causes it, and print the\n"
+	"exact fix for each finding. Local checks (no privilege needed):\n"
+	"  - a VIP on lo with a mask other than /32\n"
+	"  - on a real server, a VIP on an interface that answers ARP\n"
+	"  - arp_ignore / arp_announce missing, or set on the wrong scope (the kernel\n"
+	"    acts on the max of net.ipv4.conf.all and the interface)\n"
+	"  - strict rp_filter on an interface other than the default route's\n"
+	"  - proxy_arp on; drop_gratuitous_arp on (blocks failover announcements)\n"
+	"  - arp_accept on where this host talks to a --vip it does not hold\n"
+	"  - a permanent (static) neighbour entry for a VIP\n"
+	"Network check (-I): send ARP requests for each VIP out of IFACE and count every\n"
+	"MAC that answers within --wait; exactly one (the director's) is expected.\n"
+	"\n"
+	"      --vip VIP       a VIP to check (repeatable; default: the VIPs on lo)\n"
+	"  -I, --interface IF  run the network check on IF (needs CAP_NET_RAW)\n"
+	"      --real-server   treat this host as a real server even with no VIP on lo\n"
+	"  -c, --count N       ARP requests per VIP (default 3)\n"
+	"  -w, --wait MS       listen this long for answers (default 1000)\n"
+	"      --vendor-file F extra MAC prefix names (see arpkit(8))\n"
+	"      --json          one JSON object per line: host, finding, arp, verdict\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"A host with a non-loopback address on lo is a real server; the real-server\n"
+	"checks apply to it. Exit status: 0 clean, 1 findings, 2 usage or system error.\n";
+
+enum { OPT_VIP = 256, OPT_REAL_SERVER, OPT_JSON, OPT_VENDOR_FILE };
+
+static const struct option long_options[] = {
+	{"vip", required_argument, NULL, OPT_VIP},
+	{"interface", required_argument, NULL, 'I'},
+	{"real-server", no_argument, NULL, OPT_REAL_SERVER},
+	{"count", required_argument, NULL, 'c'},
+	{"wait", required_argument, NULL, 'w'},
+	{"vendor-file", required_argument, NULL, OPT_VENDOR_FILE},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int add_vip(struct audit_cmd *c, const char *text)
+{
+	struct in_addr vip;
+	const char *why;
+
+	if (ipv4_parse(text, &vip) < 0)
+		return cli_usage_error(CMD, "'%s' is not a VIP: not an IPv4 address", text);
+	why = lvs_vip_unusable(vip);
+	if (why)
+		return cli_usage_error(CMD, "'%s' is not a VIP: %s", text, why);
+	for (unsigned i = 0; i < c->vip_count; i++)
+		if (c->vips[i].s_addr == vip.s_addr)
+			return 0;
+	if (c->vip_count == MAX_VIPS)
+		return cli_usage_error(CMD, "too many VIPs (at most %d)", MAX_VIPS);
+	c->vips[c->vip_count++] = vip;
+	return 0;
+}
+
+static int parse_options(struct audit_cmd *c, int argc, char **argv)
+{
+	unsigned long n;
+	int opt, status;
+
+	c->requests = 3;
+	c->wait_ns = 1000 * NS_PER_MS;
+	while ((opt = getopt_long(argc, argv, "I:c:w:h", long_options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_VIP:
+			status = add_vip(c, optarg);
+			if (status)
+				return status;
+			break;
+		case 'I':
+			c->ifname = optarg;
+			break;
+		case OPT_REAL_SERVER:
+			c->force_real_server = true;
+			break;
+		case 'c':
+			if (!cli_parse_ulong(CMD, "--count", optarg, 1, 20, &n))
+				return EXIT_TROUBLE;
+			c->requests = (unsigned)n;
+			break;
+		case 'w':
+			if (!cli_parse_ulong(CMD, "--wait", optarg, 100, 60000, &n))
+				return EXIT_TROUBLE;
+			c->wait_ns = n * NS_PER_MS;
+			break;
+		case OPT_VENDOR_FILE:
+			c->vendor_file = optarg;
+			break;
+		case OPT_JSON:
+			c->json = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		default:
+			return cli_usage_error(CMD, "invalid option");
+		}
+	}
+	/* "--vip A B C" reads naturally; the words after the options are VIPs too. */
+	for (int i = optind; i < argc; i++) {
+		status = add_vip(c, argv[i]);
+		if (status)
+			return status;
+	}
+	return 0;
+}
+
+/* An unreadable setting stays CONF_UNKNOWN and its checks are skipped; the first
+ * error is returned for the caller that cannot do without. */
+static int read_conf(const char *scope, struct lvs_conf *conf)
+{
+	int first_err = 0;
+
+	for (unsigned k = 0; k < CONF_KEY_COUNT; k++) {
+		int err = conf_read(SYSCTL_CONF_ROOT, scope, (enum conf_key)k, &conf->value[k]);
+
+		if (err < 0) {
+			conf->value[k] = CONF_UNKNOWN;
+			first_err = first_err ? first_err : err;
+		}
+	}
+	return first_err;
+}
+
+static int load_state(struct audit_cmd *c)
+{
+	int err = nl_open(&c->nl, 0);
+
+	if (!err)
+		err = nl_dump_links(&c->nl, &c->links);
+	if (!err)
+		err = nl_dump_addrs(&c->nl, 0, &c->addrs);
+	if (!err)
+		err = nl_dump_routes(&c->nl, &c->routes);
+	if (!err)
+		err = nl_dump_neighs(&c->nl, 0, &c->neighs);
+	if (err) {
+		cli_error(CMD, "cannot read interfaces, addresses, routes and neighbours (netlink): %s",
+			  strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	c->ifaces = calloc(c->links.count ? c->links.count : 1, sizeof(*c->ifaces));
+	if (!c->ifaces)
+		return EXIT_TROUBLE;
+	err = read_conf("all", &c->all);
+	if (err) {
+		cli_error(CMD, "cannot read %s/all: %s", SYSCTL_CONF_ROOT, strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	for (size_t i = 0; i < c->links.count; i++) {
+		const struct nl_link *l = &c->links.items[i];
+		struct lvs_iface *ifc = &c->ifaces[c->iface_count++];
+
+		snprintf(ifc->name, sizeof(ifc->name), "%s", l->name);
+		ifc->ifindex = l->ifindex;
+		ifc->up = l->flags & IFF_UP;
+		ifc->loopback = l->flags & IFF_LOOPBACK;
+		ifc->arp = ifc->up && nl_link_is_arp_capable(l);
+		for (size_t r = 0; r < c->routes.count; r++)
+			if (c->routes.items[r].dst_len == 0 && c->routes.items[r].oif == l->ifindex)
+				ifc->default_route = true;
+		read_conf(l->name, &ifc->conf);
+	}
+	return 0;
+}
+
+static int check_interface(struct audit_cmd *c)
+{
+	if (!c->ifname)
+		return 0;
+	for (size_t i = 0; i < c->links.count; i++)
+		if (!strcmp(c->links.items[i].name, c->ifname))
+			c->probe_link = &c->links.items[i];
+	if (!c->probe_link) {
+		cli_error(CMD, "unknown interface '%s'", c->ifname);
+		return EXIT_TROUBLE;
+	}
+	if (!nl_link_is_arp_capable(c->probe_link)) {
+		cli_error(CMD, "interface '%s' does not use ARP (loopback, point-to-point or NOARP)",
+			  c->ifname);
+		return EXIT_TROUBLE;
+	}
+	if (!(c->probe_link->flags & IFF_UP)) {
+		cli_error(CMD, "interface '%s' is down", c->ifname);
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+static bool on_loopback(const struct audit_cmd *c, int ifindex)
+{
+	for (size_t i = 0; i < c->iface_count; i++)
+		if (c->ifaces[i].ifindex == ifindex)
+			return c->ifaces[i].loopback;
+	return false;
+}
+
+static bool is_loopback_net(struct in_addr a)
+{
+	return (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* The VIPs to ask for: those named, else those held on lo. */
+static int choose_probe_vips(struct audit_cmd *c)
+{
+	c->probes = calloc(MAX_VIPS, sizeof(*c->probes));
+	if (!c->probes)
+		return EXIT_TROUBLE;
+	for (unsigned v = 0; v < c->vip_count; v++)
+		c->probes[c->probe_count++].vip = c->vips[v];
+	for (size_t i = 0; i < c->addrs.count && c->vip_count == 0; i++) {
+		const struct nl_addr *a = &c->addrs.items[i];
+		bool seen = false;
+
+		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr))
+			continue;
+		for (unsigned p = 0; p < c->probe_count; p++)
+			seen |= c->probes[p].vip.s_addr == a->addr.s_addr;
+		if (!seen && c->probe_count < MAX_VIPS)
+			c->probes[c->probe_count++].vip = a->addr;
+	}
+	if (c->probe_count == 0) {
+		cli_error(CMD, "-I needs a VIP to ask for: name one with --vip (none is on lo)");
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+/* The address our requests come from: IFACE's primary, else an RFC 5227 probe. */
+static struct in_addr sender_address(const struct audit_cmd *c)
+{
+	struct in_addr none = { 0 };
+
+	for (size_t i = 0; i < c->addrs.count; i++) {
+		const struct nl_addr *a = &c->addrs.items[i];
+
+		if (a->ifindex == c->probe_link->ifindex && !a->secondary &&
+		    a->scope == RT_SCOPE_UNIVERSE)
+			return a->addr;
+	}
+	return none;
+}
+
+static bool holds_on_probe_link(const struct audit_cmd *c, struct in_addr vip)
+{
+	for (size_t i = 0; i < c->addrs.count; i++)
+		if (c->addrs.items[i].ifindex == c->probe_link->ifindex &&
+		    c->addrs.items[i].addr.s_addr == vip.s_addr)
+			return true;
+	return false;
+}
+
+static void record_reply(struct audit_cmd *c, const struct arp_frame *f)
+{
+	for (unsigned p = 0; p < c->probe_count; p++) {
+		struct vip_probe *probe = &c->probes[p];
+
+		if (probe->vip.s_addr != f->spa.s_addr)
+			continue;
+		for (size_t r = 0; r < probe->count; r++)
+			if (mac_equal(&probe->responders[r].mac, &f->sha)) {
+				probe->responders[r].replies++;
+				return;
+			}
+		if (probe->count == MAX_RESPONDERS) {
+			probe->other_claims++;
+			return;
+		}
+		probe->responders[probe->count].mac = f->sha;
+		probe->responders[probe->count].replies = 1;
+		probe->count++;
+		return;
+	}
+}
+
+static int send_requests(struct audit_cmd *c, struct in_addr sender)
+{
+	struct link_tx *tx = calloc(1, sizeof(*tx));
+	int err = 0;
+
+	if (!tx)
+		return -ENOMEM;
+	for (unsigned p = 0; p < c->probe_count && !err; p++) {
+		struct arp_frame f;
+		uint8_t *slot = link_tx_slot(tx);
+
+		if (!slot) {
+			err = link_tx_flush(&c->io, tx);
+			slot = err < 0 ? NULL : link_tx_slot(tx);
+			err = err < 0 ? err : 0;
+			if (!slot)
+				break;
+		}
+		if (sender.s_addr)
+			arp_make_request(&f, &c->io.mac, sender, c->probes[p].vip, &mac_broadcast);
+		else
+			arp_make_probe(&f, &c->io.mac, c->probes[p].vip);
+		link_tx_commit(tx, arp_encode(&f, slot, FRAME_MAX));
+	}
+	if (!err && tx->count)
+		err = link_tx_flush(&c->io, tx);
+	free(tx);
+	return err < 0 ? err : 0;
+}
+
+static int drain_replies(struct audit_cmd *c, struct link_rx *rx)
+{
+	int got;
+
+	while ((got = link_rx_read(&c->io, rx)) > 0) {
+		for (unsigned i = 0; i < rx->count; i++) {
+			struct arp_frame f;
+
+			if (arp_decode(rx->frame[i].data, rx->frame[i].len, &f) == 0 &&
+			    f.op == ARP_OP_REPLY && !mac_equal(&f.sha, &c->io.mac))
+				record_reply(c, &f);
+		}
+		if (got < LINK_BATCH)
+			break;
+	}
+	return got < 0 ? got : 0;
+}
+
+/*
+ * Requests go out `requests` times, spread over the first half of the wait, so a
+ * lost frame or a slow host is not missed; every reply during the whole wait counts.
+ */
+static int network_check(struct audit_cmd *c)
+{
+	struct in_addr sender = sender_address(c);
+	struct link_rx *rx = calloc(1, sizeof(*rx));
+	uint64_t start = now_ns(), interval = c->wait_ns / 2 / c->requests, next = start;
+	unsigned sent = 0;
+	int err = 0;
+
+	if (!rx)
+		return EXIT_TROUBLE;
+	cli_catch_signals();
+	while (!err && !cli_stop_signal) {
+		uint64_t now = now_ns();
+		struct pollfd pfd = { .fd = c->io.fd, .events = POLLIN };
+		uint64_t until;
+
+		if (now >= start + c->wait_ns)
+			break;
+		if (sent < c->requests && now >= next) {
+			err = send_requests(c, sender);
+			sent++;
+			next += interval;
+			continue;
+		}
+		until = sent < c->requests && next < start + c->wait_ns ? next : start + c->wait_ns;
+		if (poll(&pfd, 1, (int)((until - now) / NS_PER_MS) + 1) < 0 && errno != EINTR)
+			err = -errno;
+		else if (pfd.revents & POLLIN)
+			err = drain_replies(c, rx);
+	}
+	free(rx);
+	if (err) {
+		cli_error(CMD, "network check on %s failed: %s", c->ifname, strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	if (cli_stop_signal) {
+		cli_error(CMD, "interrupted");
+		return EXIT_TROUBLE;
+	}
+	/* The kernel here would answer for a VIP held on IFACE itself (the director). */
+	for (unsigned p = 0; p < c->probe_count; p++) {
+		struct vip_probe *probe = &c->probes[p];
+
+		if (holds_on_probe_link(c, probe->vip) && probe->count < MAX_RESPONDERS) {
+			probe->responders[probe->count].mac = c->io.mac;
+			probe->responders[probe->count].self = true;
+			probe->count++;
+		}
+	}
+	return 0;
+}
+
+static int open_probe_link(struct audit_cmd *c)
+{
+	int status = cli_require_caps(CMD, CAPS_NET_RAW);
+
+	if (!status)
+		status = cli_open_link(CMD, &c->io, c->ifname, LINK_FILTER_ARP);
+	if (!status)
+		c->io_open = true;
+	if (!status)
+		status = cli_limit_caps(CMD, CAPS_NONE);
+	return status;
+}
+
+static void name_vendors(struct audit_cmd *c)
+{
+	unsigned bad_line = 0;
+
+	if (vendor_db_load(&c->vendors, NULL, c->vendor_file, &bad_line) < 0) {
+		cli_error(CMD, "cannot load vendor names%s%s; MACs are shown without them",
+			  c->vendor_file ? " from " : "", c->vendor_file ? c->vendor_file : "");
+		c->vendors = NULL;
+	}
+	for (unsigned p = 0; p < c->probe_count; p++)
+		for (size_t r = 0; r < c->probes[p].count; r++)
+			c->probes[p].responders[r].vendor =
+				c->vendors ? vendor_lookup(c->vendors, &c->probes[p].responders[r].mac)
+					   : NULL;
+}
+
+static const char *host_role(const struct audit_cmd *c)
+{
+	if (lvs_host_is_real_server(&c->host))
+		return "real-server";
+	for (unsigned v = 0; v < c->vip_count; v++)
+		for (size_t i = 0; i < c->addrs.count; i++)
+			if (c->addrs.items[i].addr.s_addr == c->vips[v].s_addr && !on_loopback(c, c->addrs.items[i].ifindex))
+				return "director";
+	return "other";
+}
+
+static const char *iface_name(const struct audit_cmd *c, int ifindex)
+{
+	for (size_t i = 0; i < c->iface_count; i++)
+		if (c->ifaces[i].ifindex == ifindex)
+			return c->ifaces[i].name;
+	return "?";
+}
+
+static void report_host_text(const struct audit_cmd *c)
+{
+	char text[IPV4_STRLEN];
+	unsigned shown = 0;
+
+	printf("host: %s", host_role(c));
+	for (size_t i = 0; i < c->addrs.count; i++) {
+		const struct nl_addr *a = &c->addrs.items[i];
+
+		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr))
+			continue;
+		printf("%s%s/%u on %s", shown++ ? ", " : "; VIPs ", ipv4_format(a->addr, text),
+		       a->prefixlen, iface_name(c, a->ifindex));
+	}
+	putchar('\n');
+}
+
+static void report_host_json(const struct audit_cmd *c, struct json *j)
+{
+	char text[IPV4_STRLEN];
+
+	json_object_begin(j, NULL);
+	json_string(j, "type", "host");
+	json_string(j, "role", host_role(c));
+	json_array_begin(j, "lo_vips");
+	for (size_t i = 0; i < c->addrs.count; i++) {
+		const struct nl_addr *a = &c->addrs.items[i];
+
+		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr))
+			continue;
+		json_object_begin(j, NULL);
+		json_string(j, "address", ipv4_format(a->addr, text));
+		json_uint(j, "prefixlen", a->prefixlen);
+		json_string(j, "device", iface_name(c, a->ifindex));
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void report_finding(const struct audit_cmd *c, struct json *j, const struct lvs_finding *f)
+{
+	char text[IPV4_STRLEN];
+
+	if (!c->json) {
+		printf("FINDING %s%s%s%s: %s\n    fix: %s\n", lvs_check_name(f->check),
+		       f->iface[0] ? " [" : "", f->iface, f->iface[0] ? "]" : "", f->problem, f->fix);
+		return;
+	}
+	json_object_begin(j, NULL);
+	json_string(j, "type", "finding");
+	json_string(j, "check", lvs_check_name(f->check));
+	json_string(j, "interface", f->iface[0] ? f->iface : NULL);
+	json_string(j, "vip", f->vip.s_addr ? ipv4_format(f->vip, text) : NULL);
+	json_string(j, "problem", f->problem);
+	json_string(j, "fix", f->fix);
+	json_object_end(j);
+}
+
+static void report_probe(const struct audit_cmd *c, struct json *j, const struct vip_probe *p)
+{
+	char text[IPV4_STRLEN], mac[MAC_STRLEN];
+
+	if (!c->json) {
+		printf("ARP %s on %s: %zu MAC%s answer%s", ipv4_format(p->vip, text), c->ifname,
+		       p->count, p->count == 1 ? "" : "s", p->count == 1 ? "s" : "");
+		for (size_t r = 0; r < p->count; r++) {
+			const char *vendor = p->responders[r].vendor ? p->responders[r].vendor
+								      : VENDOR_UNKNOWN;
+			bool bracketed = vendor[0] == '(';
+
+			printf("%s %s %s%s%s%s", r ? "," : "", mac_format(&p->responders[r].mac, mac),
+			       bracketed ? "" : "(", vendor, bracketed ? "" : ")",
+			       p->responders[r].self ? " [this host]" : "");
+		}
+		if (p->other_claims)
+			printf(", and %u more", p->other_claims);
+		printf("%s\n", p->count == 1 ? ": ok" : "");
+		return;
+	}
+	json_object_begin(j, NULL);
+	json_string(j, "type", "arp");
+	json_string(j, "vip", ipv4_format(p->vip, text));
+	json_string(j, "interface", c->ifname);
+	json_array_begin(j, "responders");
+	for (size_t r = 0; r < p->count; r++) {
+		json_object_begin(j, NULL);
+		json_string(j, "mac", mac_format(&p->responders[r].mac, mac));
+		json_string(j, "vendor", p->responders[r].vendor);
+		json_uint(j, "replies", p->responders[r].replies);
+		json_bool(j, "self", p->responders[r].self);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_bool(j, "ok", p->count == 1);
+	json_object_end(j);
+}
+
+static int report(struct audit_cmd *c)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	if (c->json)
+		report_host_json(c, &j);
+	else
+		report_host_text(c);
+	for (unsigned p = 0; p < c->probe_count && c->io_open; p++)
+		report_probe(c, &j, &c->probes[p]);
+	for (size_t i = 0; i < c->findings.count; i++)
+		report_finding(c, &j, &c->findings.items[i]);
+	if (c->json) {
+		json_object_begin(&j, NULL);
+		json_string(&j, "type", "verdict");
+		json_uint(&j, "findings", c->findings.count);
+		json_bool(&j, "clean", c->findings.count == 0);
+		json_object_end(&j);
+	} else if (c->findings.count) {
+		printf("verdict: %zu finding%s\n", c->findings.count, c->findings.count == 1 ? "" : "s");
+	} else {
+		printf("verdict: clean\n");
+	}
+	return cli_finish_output(CMD, c->findings.count ? EXIT_NEGATIVE : EXIT_OK);
+}
+
+static int add_network_findings(struct audit_cmd *c)
+{
+	for (unsigned p = 0; p < c->probe_count; p++) {
+		struct lvs_finding f;
+
+		if (!lvs_responders_finding(c->probes[p].vip, c->ifname, c->probes[p].responders,
+					    c->probes[p].count, &f))
+			continue;
+		if (c->findings.count == c->findings.cap) {
+			size_t cap = c->findings.cap ? c->findings.cap * 2 : 8;
+			struct lvs_finding *items = realloc(c->findings.items, cap * sizeof(*items));
+
+			if (!items)
+				return EXIT_TROUBLE;
+			c->findings.items = items;
+			c->findings.cap = cap;
+		}
+		c->findings.items[c->findings.count++] = f;
+	}
+	return 0;
+}
+
+static int run(struct audit_cmd *c)
+{
+	int status = load_state(c);
+
+	if (!status)
+		status = check_interface(c);
+	if (!status && c->ifname)
+		status = choose_probe_vips(c);
+	if (status)
+		return status;
+	c->host = (struct lvs_host){
+		.all = c->all,
+		.ifaces = c->ifaces,
+		.iface_count = c->iface_count,
+		.addrs = c->addrs.items,
+		.addr_count = c->addrs.count,
+		.neighs = c->neighs.items,
+		.neigh_count = c->neighs.count,
+		.vips = c->vips,
+		.vip_count = c->vip_count,
+		.force_real_server = c->force_real_server,
+	};
+	if (lvs_audit(&c->host, &c->findings) < 0) {
+		cli_error(CMD, "out of memory");
+		return EXIT_TROUBLE;
+	}
+	if (c->ifname) {
+		status = open_probe_link(c);
+		if (!status)
+			status = network_check(c);
+		if (status)
+			return status;
+		name_vendors(c);
+		if (add_network_findings(c))
+			return EXIT_TROUBLE;
+	}
+	return report(c);
+}
 
 int cmd_audit(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("audit", "not built yet");
-	return EXIT_TROUBLE;
+	struct audit_cmd c;
+	int status;
+
+	memset(&c, 0, sizeof(c));
+	status = parse_options(&c, argc, argv);
+	if (status < 0)
+		return EXIT_OK;
+	if (status == 0)
+		status = run(&c);
+	if (c.io_open)
+		link_close(&c.io);
+	vendor_db_free(c.vendors);
+	free(c.probes);
+	free(c.findings.items);
+	free(c.ifaces);
+	free(c.links.items);
+	free(c.addrs.items);
+	free(c.routes.items);
+	free(c.neighs.items);
+	if (c.nl.sock)
+		nl_close(&c.nl);
+	return status;
 }

@@ -1,11 +1,758 @@
-/* Placeholder until the hide issue lands; replaced by its implementation. */
+/*
+ * arpkit hide: make this host an LVS real server for a VIP. It must accept packets
+ * for the VIP, so the VIP goes on lo, but it must never answer ARP for it nor use
+ * it as the sender of its own ARP requests, or the router maps the VIP to this
+ * host instead of the director. The sysctls go first and the address second:
+ * the other order leaves a moment in which this host answers ARP for the VIP.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
 #include "cli.h"
 #include "commands.h"
+#include "lvs_audit.h"
+#include "netlink.h"
+#include "output.h"
+#include "sysctl.h"
+
+#define CMD "hide"
+#define MAX_VIPS 256
+#define PERSIST_DEFAULT "/etc/sysctl.d/90-arpkit-lvs.conf"
+
+enum hide_action { HIDE_ADD, HIDE_DEL, HIDE_SHOW };
+
+/* A scope (all, or an interface) whose arp_ignore/arp_announce hide manages. */
+struct managed_scope {
+	char name[IF_NAMESIZE];
+	int ifindex; /* 0 for all */
+	int value[2]; /* arp_ignore, arp_announce: the scope's own values */
+};
+
+static const enum conf_key managed_keys[2] = { CONF_ARP_IGNORE, CONF_ARP_ANNOUNCE };
+
+struct hide_cmd {
+	enum hide_action action;
+	const char *dev_name;
+	const char *persist_file;
+	bool persist, keep_sysctls, json;
+	struct in_addr vips[MAX_VIPS];
+	unsigned vip_count;
+
+	struct nl nl;
+	nl_link_list links;
+	nl_addr_list addrs;
+	const struct nl_link *dev;
+	struct managed_scope *scopes; /* scopes[0] is all */
+	unsigned scope_count;
+
+	struct json j;
+	unsigned changes;
+};
+
+static const char usage_text[] =
+	"Usage: arpkit hide add VIP... [--dev DEV] [--persist [--persist-file PATH]]\n"
+	"       arpkit hide del VIP... [--dev DEV] [--keep-sysctls]\n"
+	"       arpkit hide show [--json]\n"
+	"\n"
+	"Configure this host as an LVS real server (direct routing or tunnelling): it\n"
+	"accepts packets for each VIP but never answers ARP for it, so only the director\n"
+	"does.\n"
+	"\n"
+	"  add    set net.ipv4.conf.{all,IFACE}.arp_ignore=1 and arp_announce=2 on every\n"
+	"         up, ARP-capable interface, THEN add VIP/32 scope host to DEV (in that\n"
+	"         order: the address first would answer ARP until the sysctls land).\n"
+	"         Idempotent; prints each change, or \"nothing to change\".\n"
+	"  del    remove VIP/32 from DEV; when no VIP remains on lo (or DEV), reset\n"
+	"         arp_ignore and arp_announce to the kernel defaults (0).\n"
+	"  show   the hidden VIPs and, per interface, the values the kernel acts on\n"
+	"         (the max of `all` and the interface's own).\n"
+	"\n"
+	"  -d, --dev DEV        the device that holds the VIPs (default lo; must not do ARP)\n"
+	"      --keep-sysctls   del: leave arp_ignore and arp_announce as they are\n"
+	"      --persist        add: write the sysctls to " PERSIST_DEFAULT "\n"
+	"                       and print the matching address configuration (ip,\n"
+	"                       ifupdown, systemd-networkd) instead of changing anything now\n"
+	"      --persist-file PATH  write there instead (implies --persist)\n"
+	"      --json           one JSON object\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"A VIP is a unicast address: not 0.0.0.0/8, 127.0.0.0/8, multicast, 240.0.0.0/4,\n"
+	"255.255.255.255, nor a subnet broadcast or an address of an ARP interface here.\n"
+	"Needs CAP_NET_ADMIN (add and del; --persist needs only write access to PATH).\n"
+	"Exit status: 0 done (or nothing to change), 2 usage error, bad input, missing\n"
+	"privilege or system error; with bad input or no privilege nothing is changed.\n";
+
+enum { OPT_KEEP = 256, OPT_PERSIST, OPT_PERSIST_FILE, OPT_JSON };
+
+static const struct option long_options[] = {
+	{"dev", required_argument, NULL, 'd'},
+	{"keep-sysctls", no_argument, NULL, OPT_KEEP},
+	{"persist", no_argument, NULL, OPT_PERSIST},
+	{"persist-file", required_argument, NULL, OPT_PERSIST_FILE},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int parse_action(struct hide_cmd *c, const char *word)
+{
+	if (!strcmp(word, "add"))
+		c->action = HIDE_ADD;
+	else if (!strcmp(word, "del") || !strcmp(word, "delete"))
+		c->action = HIDE_DEL;
+	else if (!strcmp(word, "show") || !strcmp(word, "list"))
+		c->action = HIDE_SHOW;
+	else
+		return cli_usage_error(CMD, "unknown action '%s' (add, del or show)", word);
+	return 0;
+}
+
+static int parse_vip(struct hide_cmd *c, const char *text)
+{
+	struct in_addr vip;
+	const char *why;
+	char *slash = strchr(text, '/');
+
+	/* "VIP/32" is what people type from habit; any other mask is a mistake. */
+	if (slash && strcmp(slash, "/32"))
+		return cli_usage_error(CMD, "'%s' is not a VIP: a hidden VIP is always a /32", text);
+	if (slash) {
+		char plain[IPV4_STRLEN];
+
+		if ((size_t)(slash - text) >= sizeof(plain))
+			return cli_usage_error(CMD, "'%s' is not a VIP: not an IPv4 address", text);
+		memcpy(plain, text, (size_t)(slash - text));
+		plain[slash - text] = '\0';
+		if (ipv4_parse(plain, &vip) < 0)
+			return cli_usage_error(CMD, "'%s' is not a VIP: not an IPv4 address", text);
+	} else if (ipv4_parse(text, &vip) < 0) {
+		return cli_usage_error(CMD, "'%s' is not a VIP: not an IPv4 address", text);
+	}
+	why = lvs_vip_unusable(vip);
+	if (why)
+		return cli_usage_error(CMD, "'%s' is not a VIP: %s", text, why);
+	for (unsigned i = 0; i < c->vip_count; i++)
+		if (c->vips[i].s_addr == vip.s_addr)
+			return 0;
+	if (c->vip_count == MAX_VIPS)
+		return cli_usage_error(CMD, "too many VIPs (at most %d)", MAX_VIPS);
+	c->vips[c->vip_count++] = vip;
+	return 0;
+}
+
+static int parse_options(struct hide_cmd *c, int argc, char **argv)
+{
+	int opt, status;
+
+	c->dev_name = "lo";
+	while ((opt = getopt_long(argc, argv, "d:h", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			c->dev_name = optarg;
+			break;
+		case OPT_KEEP:
+			c->keep_sysctls = true;
+			break;
+		case OPT_PERSIST:
+			c->persist = true;
+			break;
+		case OPT_PERSIST_FILE:
+			if (!*optarg)
+				return cli_usage_error(CMD, "--persist-file needs a path");
+			c->persist = true;
+			c->persist_file = optarg;
+			break;
+		case OPT_JSON:
+			c->json = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		default:
+			return cli_usage_error(CMD, "invalid option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(CMD, "missing action (add, del or show)");
+	status = parse_action(c, argv[optind++]);
+	if (status)
+		return status;
+	for (int i = optind; i < argc; i++) {
+		status = parse_vip(c, argv[i]);
+		if (status)
+			return status;
+	}
+	if (c->action != HIDE_SHOW && c->vip_count == 0)
+		return cli_usage_error(CMD, "%s needs at least one VIP", argv[optind - 1]);
+	if (c->action == HIDE_SHOW && c->vip_count)
+		return cli_usage_error(CMD, "show takes no VIP");
+	if (c->persist && c->action != HIDE_ADD)
+		return cli_usage_error(CMD, "--persist goes with add (to undo it, delete %s)",
+				       c->persist_file ? c->persist_file : PERSIST_DEFAULT);
+	if (c->keep_sysctls && c->action != HIDE_DEL)
+		return cli_usage_error(CMD, "--keep-sysctls goes with del");
+	if (!c->persist_file)
+		c->persist_file = PERSIST_DEFAULT;
+	return 0;
+}
+
+static int load_state(struct hide_cmd *c)
+{
+	int err = nl_open(&c->nl, 0);
+
+	if (!err)
+		err = nl_dump_links(&c->nl, &c->links);
+	if (!err)
+		err = nl_dump_addrs(&c->nl, 0, &c->addrs);
+	if (err) {
+		cli_error(CMD, "cannot read interfaces and addresses (netlink): %s", strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+static int reload_addrs(struct hide_cmd *c)
+{
+	int err;
+
+	c->addrs.count = 0;
+	err = nl_dump_addrs(&c->nl, 0, &c->addrs);
+	if (err)
+		cli_error(CMD, "cannot read addresses (netlink): %s", strerror(-err));
+	return err ? EXIT_TROUBLE : 0;
+}
+
+static const struct nl_link *link_by_index(const struct hide_cmd *c, int ifindex)
+{
+	for (size_t i = 0; i < c->links.count; i++)
+		if (c->links.items[i].ifindex == ifindex)
+			return &c->links.items[i];
+	return NULL;
+}
+
+/* The interfaces the kernel answers ARP on now: up, ARP-capable. */
+static bool carries_arp(const struct nl_link *l)
+{
+	return (l->flags & IFF_UP) && nl_link_is_arp_capable(l);
+}
+
+static bool is_hiding_device(const struct hide_cmd *c, const struct nl_link *l)
+{
+	return (l->flags & IFF_LOOPBACK) || (c->dev && l->ifindex == c->dev->ifindex);
+}
+
+static int choose_device(struct hide_cmd *c)
+{
+	for (size_t i = 0; i < c->links.count; i++)
+		if (!strcmp(c->links.items[i].name, c->dev_name))
+			c->dev = &c->links.items[i];
+	if (!c->dev) {
+		cli_error(CMD, "unknown device '%s'", c->dev_name);
+		return EXIT_TROUBLE;
+	}
+	if (nl_link_is_arp_capable(c->dev)) {
+		cli_error(CMD, "'%s' answers ARP: a hidden VIP goes on lo (or another device that "
+			       "does no ARP)", c->dev_name);
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+/* Refuse what would not be a hidden VIP, before anything is changed. */
+static int check_vips_against_host(const struct hide_cmd *c)
+{
+	char vip[IPV4_STRLEN];
+
+	for (unsigned v = 0; v < c->vip_count; v++) {
+		ipv4_format(c->vips[v], vip);
+		for (size_t i = 0; i < c->addrs.count; i++) {
+			const struct nl_addr *a = &c->addrs.items[i];
+			const struct nl_link *l = link_by_index(c, a->ifindex);
+			uint32_t host_bits = ~ipv4_netmask(a->prefixlen);
+
+			if (!l)
+				continue;
+			if (a->prefixlen < 31 && nl_link_is_arp_capable(l) &&
+			    (ntohl(c->vips[v].s_addr) & host_bits) == host_bits &&
+			    ipv4_in_subnet(c->vips[v], a->addr, a->prefixlen))
+				return cli_usage_error(CMD, "'%s' is not a VIP: the broadcast address "
+							    "of %s's subnet", vip, l->name);
+			if (a->addr.s_addr != c->vips[v].s_addr || c->action != HIDE_ADD)
+				continue;
+			if (nl_link_is_arp_capable(l)) {
+				cli_error(CMD, "%s is configured on %s, which answers ARP for it; a "
+					       "hidden VIP lives only on %s (remove it first: ip addr "
+					       "del %s/%u dev %s)", vip, l->name, c->dev->name, vip,
+					  a->prefixlen, l->name);
+				return EXIT_TROUBLE;
+			}
+			if (l->ifindex == c->dev->ifindex && a->prefixlen != 32) {
+				cli_error(CMD, "%s/%u is already on %s, with a mask that makes its whole "
+					       "subnet local; replace it: ip addr del %s/%u dev %s",
+					  vip, a->prefixlen, l->name, vip, a->prefixlen, l->name);
+				return EXIT_TROUBLE;
+			}
+		}
+	}
+	return 0;
+}
+
+/* all, then every interface that carries ARP now; with their current values. */
+static int read_scopes(struct hide_cmd *c)
+{
+	c->scopes = calloc(c->links.count + 1, sizeof(*c->scopes));
+	if (!c->scopes)
+		return EXIT_TROUBLE;
+	snprintf(c->scopes[0].name, sizeof(c->scopes[0].name), "all");
+	c->scope_count = 1;
+	for (size_t i = 0; i < c->links.count; i++) {
+		const struct nl_link *l = &c->links.items[i];
+
+		if (!carries_arp(l))
+			continue;
+		snprintf(c->scopes[c->scope_count].name, IF_NAMESIZE, "%s", l->name);
+		c->scopes[c->scope_count].ifindex = l->ifindex;
+		c->scope_count++;
+	}
+	for (unsigned s = 0; s < c->scope_count; s++)
+		for (unsigned k = 0; k < 2; k++) {
+			int err = conf_read(SYSCTL_CONF_ROOT, c->scopes[s].name, managed_keys[k],
+					    &c->scopes[s].value[k]);
+
+			if (err) {
+				cli_error(CMD, "cannot read net.ipv4.conf.%s.%s: %s", c->scopes[s].name,
+					  conf_key_name(managed_keys[k]), strerror(-err));
+				return EXIT_TROUBLE;
+			}
+		}
+	return 0;
+}
+
+static void json_begin(struct hide_cmd *c)
+{
+	json_init(&c->j, stdout);
+	if (!c->json)
+		return;
+	json_object_begin(&c->j, NULL);
+	json_string(&c->j, "action", c->action == HIDE_ADD ? "add" : c->action == HIDE_DEL ? "del" : "show");
+	json_array_begin(&c->j, "changes");
+}
+
+static void json_finish(struct hide_cmd *c, const char *error)
+{
+	if (!c->json)
+		return;
+	json_array_end(&c->j);
+	json_bool(&c->j, "changed", c->changes > 0);
+	json_string(&c->j, "error", error);
+	json_object_end(&c->j);
+}
+
+static int set_sysctl(struct hide_cmd *c, struct managed_scope *s, unsigned k, int value)
+{
+	char name[SYSCTL_NAME_MAX];
+	int err;
+
+	conf_sysctl_name(name, sizeof(name), s->name, managed_keys[k]);
+	err = conf_write(SYSCTL_CONF_ROOT, s->name, managed_keys[k], value);
+	if (err) {
+		cli_error(CMD, "cannot set %s to %d: %s", name, value, strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	if (c->json) {
+		json_object_begin(&c->j, NULL);
+		json_string(&c->j, "sysctl", name);
+		json_int(&c->j, "from", s->value[k]);
+		json_int(&c->j, "to", value);
+		json_object_end(&c->j);
+	} else {
+		printf("set %s %d -> %d\n", name, s->value[k], value);
+	}
+	s->value[k] = value;
+	c->changes++;
+	return 0;
+}
+
+static void report_address(struct hide_cmd *c, struct in_addr vip, const char *what)
+{
+	char text[IPV4_STRLEN];
+
+	ipv4_format(vip, text);
+	if (c->json) {
+		json_object_begin(&c->j, NULL);
+		json_string(&c->j, "address", text);
+		json_uint(&c->j, "prefixlen", 32);
+		json_string(&c->j, "device", c->dev->name);
+		json_string(&c->j, "change", what);
+		json_object_end(&c->j);
+	} else {
+		printf("%s %s/32 %s %s\n", what, text, !strcmp(what, "added") ? "to" : "from",
+		       c->dev->name);
+	}
+	c->changes++;
+}
+
+static bool on_dev_as_32(const struct hide_cmd *c, struct in_addr vip)
+{
+	for (size_t i = 0; i < c->addrs.count; i++) {
+		const struct nl_addr *a = &c->addrs.items[i];
+
+		if (a->ifindex == c->dev->ifindex && a->addr.s_addr == vip.s_addr && a->prefixlen == 32)
+			return true;
+	}
+	return false;
+}
+
+/* Which arp_ignore values already keep a host-scope VIP hidden: hide leaves a
+ * stricter choice (2, 3, 8) alone. arp_announce has only one such value. */
+static bool value_hides(unsigned k, int value)
+{
+	return k == 0 ? arp_ignore_hides(value, true) : arp_announce_hides(value);
+}
+
+static int run_add(struct hide_cmd *c)
+{
+	static const int target[2] = { HIDE_ARP_IGNORE, HIDE_ARP_ANNOUNCE };
+	int status = 0;
+
+	/* `all` first: the kernel takes the max of all and the interface, so from that
+	 * write on, every interface hides the VIP, including one that comes up meanwhile. */
+	for (unsigned s = 0; s < c->scope_count && !status; s++)
+		for (unsigned k = 0; k < 2 && !status; k++)
+			if (!value_hides(k, c->scopes[s].value[k]))
+				status = set_sysctl(c, &c->scopes[s], k, target[k]);
+	for (unsigned v = 0; v < c->vip_count && !status; v++) {
+		int err;
+		char text[IPV4_STRLEN];
+
+		if (on_dev_as_32(c, c->vips[v]))
+			continue;
+		err = nl_addr_add(&c->nl, c->dev->ifindex, c->vips[v], 32, RT_SCOPE_HOST, NULL);
+		if (err) {
+			cli_error(CMD, "cannot add %s/32 to %s: %s", ipv4_format(c->vips[v], text),
+				  c->dev->name, strerror(-err));
+			status = EXIT_TROUBLE;
+			break;
+		}
+		report_address(c, c->vips[v], "added");
+	}
+	return status;
+}
+
+/* Any address kept on lo outside 127/8 needs the sysctls, whatever its mask or
+ * scope (hide makes /32 scope host, people also add them by hand). */
+static bool is_lo_vip(const struct hide_cmd *c, const struct nl_addr *a)
+{
+	const struct nl_link *l = link_by_index(c, a->ifindex);
+
+	return l && is_hiding_device(c, l) && (ntohl(a->addr.s_addr) >> 24) != 127;
+}
+
+static size_t count_hidden_vips(const struct hide_cmd *c)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < c->addrs.count; i++) {
+		if (is_lo_vip(c, &c->addrs.items[i]))
+			count++;
+	}
+	return count;
+}
+
+static int run_del(struct hide_cmd *c)
+{
+	static const int kernel_default[2] = { KERNEL_DEFAULT_ARP_IGNORE, KERNEL_DEFAULT_ARP_ANNOUNCE };
+	size_t remaining;
+	int status = 0;
+
+	/* The address goes first: once it is gone there is nothing left to answer for. */
+	for (unsigned v = 0; v < c->vip_count; v++) {
+		char text[IPV4_STRLEN];
+		int err;
+
+		if (!on_dev_as_32(c, c->vips[v]))
+			continue;
+		err = nl_addr_del(&c->nl, c->dev->ifindex, c->vips[v], 32);
+		if (err && err != -EADDRNOTAVAIL) {
+			cli_error(CMD, "cannot remove %s/32 from %s: %s", ipv4_format(c->vips[v], text),
+				  c->dev->name, strerror(-err));
+			return EXIT_TROUBLE;
+		}
+		if (!err)
+			report_address(c, c->vips[v], "removed");
+	}
+	if (c->keep_sysctls)
+		return 0;
+	status = reload_addrs(c);
+	if (status)
+		return status;
+	remaining = count_hidden_vips(c);
+	if (remaining) {
+		if (!c->json)
+			printf("arp_ignore and arp_announce kept: %zu hidden VIP%s remain%s\n",
+			       remaining, remaining == 1 ? "" : "s", remaining == 1 ? "s" : "");
+		return 0;
+	}
+	for (unsigned s = 0; s < c->scope_count && !status; s++)
+		for (unsigned k = 0; k < 2 && !status; k++)
+			if (c->scopes[s].value[k] != kernel_default[k])
+				status = set_sysctl(c, &c->scopes[s], k, kernel_default[k]);
+	return status;
+}
+
+static void show_text(const struct hide_cmd *c)
+{
+	char text[IPV4_STRLEN];
+	size_t shown = 0;
+
+	for (size_t i = 0; i < c->addrs.count; i++) {
+		const struct nl_addr *a = &c->addrs.items[i];
+		const struct nl_link *l = link_by_index(c, a->ifindex);
+
+		if (!is_lo_vip(c, a))
+			continue;
+		printf("hidden VIP %s/%u on %s%s\n", ipv4_format(a->addr, text), a->prefixlen, l->name,
+		       lvs_addr_is_hidden_vip(a) ? "" : " (not a /32 of scope host: see arpkit audit)");
+		shown++;
+	}
+	if (!shown)
+		printf("no hidden VIP\n");
+	printf("%-16s arp_ignore %d  arp_announce %d\n", "all", c->scopes[0].value[0],
+	       c->scopes[0].value[1]);
+	for (unsigned s = 1; s < c->scope_count; s++) {
+		const struct managed_scope *sc = &c->scopes[s];
+		int ignore = conf_effective(CONF_ARP_IGNORE, c->scopes[0].value[0], sc->value[0]);
+		int announce = conf_effective(CONF_ARP_ANNOUNCE, c->scopes[0].value[1], sc->value[1]);
+
+		printf("%-16s arp_ignore %d (effective %d)  arp_announce %d (effective %d)  %s\n",
+		       sc->name, sc->value[0], ignore, sc->value[1], announce,
+		       !arp_ignore_hides(ignore, true) ? "answers ARP for VIPs on lo"
+		       : !arp_announce_hides(announce) ? "may send ARP from a VIP"
+						       : "hides");
+	}
+}
+
+static void show_json(struct hide_cmd *c)
+{
+	char text[IPV4_STRLEN];
+
+	json_object_begin(&c->j, NULL);
+	json_array_begin(&c->j, "hidden_vips");
+	for (size_t i = 0; i < c->addrs.count; i++) {
+		const struct nl_addr *a = &c->addrs.items[i];
+		const struct nl_link *l = link_by_index(c, a->ifindex);
+
+		if (!is_lo_vip(c, a))
+			continue;
+		json_object_begin(&c->j, NULL);
+		json_string(&c->j, "address", ipv4_format(a->addr, text));
+		json_uint(&c->j, "prefixlen", a->prefixlen);
+		json_string(&c->j, "device", l->name);
+		json_bool(&c->j, "host_scope", a->scope == RT_SCOPE_HOST);
+		json_object_end(&c->j);
+	}
+	json_array_end(&c->j);
+	json_object_begin(&c->j, "all");
+	json_int(&c->j, "arp_ignore", c->scopes[0].value[0]);
+	json_int(&c->j, "arp_announce", c->scopes[0].value[1]);
+	json_object_end(&c->j);
+	json_array_begin(&c->j, "interfaces");
+	for (unsigned s = 1; s < c->scope_count; s++) {
+		const struct managed_scope *sc = &c->scopes[s];
+		int ignore = conf_effective(CONF_ARP_IGNORE, c->scopes[0].value[0], sc->value[0]);
+		int announce = conf_effective(CONF_ARP_ANNOUNCE, c->scopes[0].value[1], sc->value[1]);
+
+		json_object_begin(&c->j, NULL);
+		json_string(&c->j, "name", sc->name);
+		json_int(&c->j, "arp_ignore", sc->value[0]);
+		json_int(&c->j, "arp_ignore_effective", ignore);
+		json_int(&c->j, "arp_announce", sc->value[1]);
+		json_int(&c->j, "arp_announce_effective", announce);
+		json_bool(&c->j, "hides", arp_ignore_hides(ignore, true) && arp_announce_hides(announce));
+		json_object_end(&c->j);
+	}
+	json_array_end(&c->j);
+	json_object_end(&c->j);
+}
+
+/* The sysctl.d file: the same recipe as add, applied at boot before the network. */
+static int persist_content(const struct hide_cmd *c, char *buf, size_t cap)
+{
+	char name[SYSCTL_NAME_MAX], vip[IPV4_STRLEN];
+	size_t used = 0;
+	int n;
+
+#define EMIT(...)                                                                    \
+	do {                                                                         \
+		n = snprintf(buf + used, cap - used, __VA_ARGS__);                   \
+		if (n < 0 || (size_t)n >= cap - used)                                \
+			return -ENOSPC;                                              \
+		used += (size_t)n;                                                   \
+	} while (0)
+
+	EMIT("# Written by arpkit hide add --persist: this host is an LVS real server.\n"
+	     "# Never answer ARP for an address held on %s (the VIPs), and never use one\n"
+	     "# as the sender of an ARP request. The kernel acts on the max of `all` and\n"
+	     "# the interface's own value; both are set so that neither a new interface\n"
+	     "# nor a later change to one of them brings the answers back.\n"
+	     "# VIPs:", c->dev->name);
+	for (unsigned v = 0; v < c->vip_count; v++)
+		EMIT(" %s/32", ipv4_format(c->vips[v], vip));
+	EMIT("\n");
+	for (unsigned s = 0; s < c->scope_count; s++)
+		for (unsigned k = 0; k < 2; k++)
+			EMIT("%s = %d\n",
+			     conf_sysctl_name(name, sizeof(name), c->scopes[s].name, managed_keys[k]),
+			     k == 0 ? HIDE_ARP_IGNORE : HIDE_ARP_ANNOUNCE);
+#undef EMIT
+	return (int)used;
+}
+
+static bool file_holds(const char *path, const char *content, size_t len)
+{
+	char buf[8192];
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	got = read(fd, buf, sizeof(buf));
+	close(fd);
+	return got >= 0 && (size_t)got == len && !memcmp(buf, content, len);
+}
+
+static int write_file_atomically(const char *path, const char *content, size_t len)
+{
+	char tmp[4096];
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.arpkit-tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, content, len) != (ssize_t)len)
+		err = -(errno ? errno : EIO);
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static void print_snippets(const struct hide_cmd *c)
+{
+	char vip[IPV4_STRLEN];
+	const char *dev = c->dev->name;
+
+	printf("\n# The VIP, once the sysctls are in place (boot applies sysctl.d first).\n"
+	       "# ip(8), e.g. from a unit ordered after systemd-sysctl.service:\n");
+	for (unsigned v = 0; v < c->vip_count; v++)
+		printf("ip addr add %s/32 dev %s scope host\n", ipv4_format(c->vips[v], vip), dev);
+	printf("\n# ifupdown, /etc/network/interfaces:\niface %s inet loopback\n", dev);
+	for (unsigned v = 0; v < c->vip_count; v++) {
+		ipv4_format(c->vips[v], vip);
+		printf("    up ip addr add %s/32 dev %s scope host\n", vip, dev);
+		printf("    down ip addr del %s/32 dev %s\n", vip, dev);
+	}
+	printf("\n# systemd-networkd, /etc/systemd/network/10-%s-vip.network:\n"
+	       "[Match]\nName=%s\n", dev, dev);
+	for (unsigned v = 0; v < c->vip_count; v++)
+		printf("\n[Address]\nAddress=%s/32\nScope=host\n", ipv4_format(c->vips[v], vip));
+}
+
+static int run_persist(struct hide_cmd *c)
+{
+	char content[8192];
+	int len = persist_content(c, content, sizeof(content)), err;
+	bool same;
+
+	if (len < 0) {
+		cli_error(CMD, "too many interfaces for %s", c->persist_file);
+		return EXIT_TROUBLE;
+	}
+	same = file_holds(c->persist_file, content, (size_t)len);
+	err = same ? 0 : write_file_atomically(c->persist_file, content, (size_t)len);
+	if (err) {
+		cli_error(CMD, "cannot write %s: %s", c->persist_file, strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	if (c->json) {
+		json_init(&c->j, stdout);
+		json_object_begin(&c->j, NULL);
+		json_string(&c->j, "action", "add");
+		json_string(&c->j, "persist_file", c->persist_file);
+		json_bool(&c->j, "changed", !same);
+		json_object_end(&c->j);
+		return 0;
+	}
+	printf("%s %s\n", same ? "up to date:" : "wrote", c->persist_file);
+	print_snippets(c);
+	return 0;
+}
+
+static int run(struct hide_cmd *c)
+{
+	int status = load_state(c);
+
+	if (!status)
+		status = choose_device(c);
+	if (!status)
+		status = check_vips_against_host(c);
+	if (!status)
+		status = read_scopes(c);
+	if (status)
+		return status;
+	if (c->action == HIDE_SHOW) {
+		json_init(&c->j, stdout);
+		if (c->json)
+			show_json(c);
+		else
+			show_text(c);
+		return cli_finish_output(CMD, EXIT_OK);
+	}
+	if (c->persist)
+		return cli_finish_output(CMD, run_persist(c));
+	/* Everything is checked; nothing has changed yet. */
+	status = cli_require_caps(CMD, CAPS_NET_ADMIN);
+	if (status)
+		return status;
+	json_begin(c);
+	status = c->action == HIDE_ADD ? run_add(c) : run_del(c);
+	json_finish(c, status ? "failed part way; the changes listed were made" : NULL);
+	if (!c->json && !status && c->changes == 0)
+		printf("nothing to change\n");
+	return cli_finish_output(CMD, status);
+}
 
 int cmd_hide(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("hide", "not built yet");
-	return EXIT_TROUBLE;
+	struct hide_cmd c;
+	int status;
+
+	memset(&c, 0, sizeof(c));
+	status = parse_options(&c, argc, argv);
+	if (status < 0)
+		return EXIT_OK;
+	if (status == 0)
+		status = run(&c);
+	free(c.scopes);
+	free(c.links.items);
+	free(c.addrs.items);
+	if (c.nl.sock)
+		nl_close(&c.nl);
+	return status;
 }

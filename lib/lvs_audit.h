@@ -1,0 +1,104 @@
+/*
+ * The LVS "ARP problem" as pure logic: given what a host holds (addresses,
+ * per-interface settings, neighbour entries), which of its settings let a real
+ * server claim a VIP from the director, drop forwarded traffic, or keep a stale
+ * mapping after a failover; each finding carries the exact command that fixes it.
+ * No I/O: the audit and hide commands gather the inputs, tests craft them.
+ */
+#ifndef ARPKIT_LVS_AUDIT_H
+#define ARPKIT_LVS_AUDIT_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+#include "netlink.h"
+#include "sysctl.h"
+
+#define LVS_TEXT_MAX 512
+#define CONF_UNKNOWN (-1) /* the setting could not be read */
+
+/* One scope's own values (not the effective ones), indexed by enum conf_key. */
+struct lvs_conf {
+	int value[CONF_KEY_COUNT];
+};
+
+struct lvs_iface {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	bool up;
+	bool loopback;      /* a loopback device: where hidden VIPs live */
+	bool arp;           /* up and ARP-capable: the kernel answers ARP here */
+	bool default_route; /* a default route of the main table leaves through it */
+	struct lvs_conf conf;
+};
+
+struct lvs_host {
+	struct lvs_conf all;
+	const struct lvs_iface *ifaces;
+	size_t iface_count;
+	const struct nl_addr *addrs;
+	size_t addr_count;
+	const struct nl_neigh *neighs;
+	size_t neigh_count;
+	const struct in_addr *vips; /* named on the command line; may be none */
+	size_t vip_count;
+	bool force_real_server;     /* a real server even with no VIP on a loopback device */
+};
+
+enum lvs_check {
+	LVS_LO_MASK,          /* a VIP on lo with a mask other than /32 */
+	LVS_VIP_ON_ARP_IFACE, /* a real server holds a VIP on an interface that answers ARP */
+	LVS_ARP_IGNORE,       /* an interface answers ARP for the hidden VIPs */
+	LVS_ARP_IGNORE_ALL,   /* set per interface, not on all: new interfaces answer */
+	LVS_ARP_ANNOUNCE,     /* the VIP may be the sender of this host's ARP requests */
+	LVS_ARP_ANNOUNCE_ALL,
+	LVS_RP_FILTER,        /* strict reverse-path filter off the default route's interface */
+	LVS_PROXY_ARP,
+	LVS_DROP_GRATUITOUS_ARP,
+	LVS_ARP_ACCEPT,
+	LVS_PERMANENT_NEIGH,  /* a static ARP entry for a VIP: failover cannot move it */
+	LVS_RESPONDERS,       /* several MACs (or none) answer ARP for a VIP */
+	LVS_CHECK_COUNT,
+};
+
+/* Stable short names for output: "lo-mask", "arp_ignore", ... */
+const char *lvs_check_name(enum lvs_check check);
+
+struct lvs_finding {
+	enum lvs_check check;
+	char iface[IF_NAMESIZE];  /* "all" for the all scope, "" when host-wide */
+	struct in_addr vip;       /* 0.0.0.0 when the finding is about no single VIP */
+	char problem[LVS_TEXT_MAX];
+	char fix[LVS_TEXT_MAX];   /* one shell command line */
+};
+
+typedef NL_LIST(struct lvs_finding) lvs_finding_list;
+
+/* Why an address cannot be a VIP ("a multicast address", ...), or NULL if it can. */
+const char *lvs_vip_unusable(struct in_addr addr);
+
+/* A hidden VIP as `hide` makes it: a /32 of host scope, outside 127/8. */
+bool lvs_addr_is_hidden_vip(const struct nl_addr *addr);
+
+/* A host with any non-127/8 address on a loopback device is a real server. */
+bool lvs_host_is_real_server(const struct lvs_host *host);
+
+/* Appends the findings for host to out: 0, or -ENOMEM (out then holds what fit). */
+int lvs_audit(const struct lvs_host *host, lvs_finding_list *out);
+
+/* Who answered ARP for a VIP during the network check. */
+struct lvs_responder {
+	struct mac mac;
+	const char *vendor; /* may be NULL */
+	unsigned replies;
+	bool self;          /* this host's own interface (it holds the VIP there) */
+};
+
+/* Exactly one responder is the healthy case (false); none or several fill out. */
+bool lvs_responders_finding(struct in_addr vip, const char *iface,
+			    const struct lvs_responder *responders, size_t count,
+			    struct lvs_finding *out);
+
+#endif

@@ -1,0 +1,157 @@
+#include "sysctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+
+static const char *const key_names[CONF_KEY_COUNT] = {
+	[CONF_ARP_IGNORE] = "arp_ignore",
+	[CONF_ARP_ANNOUNCE] = "arp_announce",
+	[CONF_RP_FILTER] = "rp_filter",
+	[CONF_PROXY_ARP] = "proxy_arp",
+	[CONF_ARP_ACCEPT] = "arp_accept",
+	[CONF_DROP_GRATUITOUS_ARP] = "drop_gratuitous_arp",
+};
+
+const char *conf_key_name(enum conf_key key)
+{
+	return (unsigned)key < CONF_KEY_COUNT ? key_names[key] : NULL;
+}
+
+bool conf_scope_valid(const char *scope)
+{
+	size_t len;
+
+	if (!scope)
+		return false;
+	len = strlen(scope);
+	if (len == 0 || len >= 16 || !strcmp(scope, ".") || !strcmp(scope, ".."))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)scope[i];
+
+		if (ch == '/' || ch <= ' ' || ch >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+const char *conf_sysctl_name(char *buf, size_t cap, const char *scope, enum conf_key key)
+{
+	const char *name = conf_key_name(key);
+	int n;
+
+	if (!name || !conf_scope_valid(scope))
+		return NULL;
+	if (strchr(scope, '.'))
+		n = snprintf(buf, cap, "net/ipv4/conf/%s/%s", scope, name);
+	else
+		n = snprintf(buf, cap, "net.ipv4.conf.%s.%s", scope, name);
+	return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
+static int conf_path(char *buf, size_t cap, const char *root, const char *scope,
+		     enum conf_key key)
+{
+	const char *name = conf_key_name(key);
+	int n;
+
+	if (!root || !name || !conf_scope_valid(scope))
+		return -EINVAL;
+	n = snprintf(buf, cap, "%s/%s/%s", root, scope, name);
+	return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
+}
+
+/* A sysctl file holds one integer and a newline. */
+static int parse_value(const char *text, int *value)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (end == text || errno || v < -2147483647L - 1 || v > 2147483647L)
+		return -EINVAL;
+	while (*end == '\n' || *end == ' ' || *end == '\t')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*value = (int)v;
+	return 0;
+}
+
+int conf_read(const char *root, const char *scope, enum conf_key key, int *value)
+{
+	char path[512], text[32];
+	ssize_t got;
+	int fd, err = conf_path(path, sizeof(path), root, scope, key);
+
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	got = read(fd, text, sizeof(text) - 1);
+	err = got < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	text[got] = '\0';
+	return parse_value(text, value);
+}
+
+int conf_write(const char *root, const char *scope, enum conf_key key, int value)
+{
+	char path[512], text[16];
+	int fd, len, err = conf_path(path, sizeof(path), root, scope, key);
+
+	if (err)
+		return err;
+	/* No O_CREAT: a missing interface must fail, not leave a file behind. */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(text, sizeof(text), "%d\n", value);
+	err = write(fd, text, (size_t)len) == len ? 0 : -(errno ? errno : EIO);
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
+int conf_effective(enum conf_key key, int all_value, int iface_value)
+{
+	switch (key) {
+	case CONF_PROXY_ARP:
+	case CONF_DROP_GRATUITOUS_ARP:
+		return all_value != 0 || iface_value != 0;
+	case CONF_ARP_IGNORE:
+	case CONF_ARP_ANNOUNCE:
+	case CONF_RP_FILTER:
+	case CONF_ARP_ACCEPT:
+	default:
+		return all_value > iface_value ? all_value : iface_value;
+	}
+}
+
+bool arp_ignore_hides(int effective, bool host_scope)
+{
+	switch (effective) {
+	case 1:
+	case 2:
+	case 8:
+		return true;
+	case 3:
+		return host_scope;
+	default:
+		return false;
+	}
+}
+
+bool arp_announce_hides(int effective)
+{
+	return effective == 2;
+}

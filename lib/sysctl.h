@@ -1,0 +1,72 @@
+/*
+ * The per-interface IPv4 settings under /proc/sys/net/ipv4/conf/<scope>/<key>, and the
+ * rules the kernel uses to combine a scope's own value with the one of `all` (it
+ * reads both and takes the max, or ORs them, depending on the key; see
+ * include/linux/inetdevice.h). The combining rules are pure so they can be tested.
+ */
+#ifndef ARPKIT_SYSCTL_H
+#define ARPKIT_SYSCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SYSCTL_CONF_ROOT "/proc/sys/net/ipv4/conf"
+#define SYSCTL_NAME_MAX 96 /* "net/ipv4/conf/<15 chars>/<key>" with room to spare */
+
+enum conf_key {
+	CONF_ARP_IGNORE,
+	CONF_ARP_ANNOUNCE,
+	CONF_RP_FILTER,
+	CONF_PROXY_ARP,
+	CONF_ARP_ACCEPT,
+	CONF_DROP_GRATUITOUS_ARP,
+	CONF_KEY_COUNT,
+};
+
+/* "arp_ignore", ... (the file name under the scope directory). */
+const char *conf_key_name(enum conf_key key);
+
+/* "all", "default" or something that can be an interface name: 1-15 characters,
+ * no '/', no blanks, not "." or "..". Refusing anything else keeps a caller from
+ * reaching outside the conf directory. */
+bool conf_scope_valid(const char *scope);
+
+/*
+ * The name sysctl(8) and sysctl.d(5) understand for scope/key: dotted
+ * ("net.ipv4.conf.eth0.arp_ignore"), or slashed when the scope holds a dot
+ * ("net/ipv4/conf/eth0.100/arp_ignore"), since a dot would be read as a separator.
+ * Returns buf, or NULL when the scope is invalid or cap too small.
+ */
+const char *conf_sysctl_name(char *buf, size_t cap, const char *scope, enum conf_key key);
+
+/* Read and write one value. root is SYSCTL_CONF_ROOT, or a directory of the same
+ * shape for tests. 0, -EINVAL (bad scope, or the file holds no integer), -ENOENT
+ * (no such interface), -EACCES/-EPERM, or another -errno. */
+int conf_read(const char *root, const char *scope, enum conf_key key, int *value);
+int conf_write(const char *root, const char *scope, enum conf_key key, int value);
+
+/* The value the kernel acts on for an interface, given `all` and the interface's
+ * own: the max for arp_ignore, arp_announce, rp_filter and arp_accept (MAXCONF);
+ * either one set for proxy_arp and drop_gratuitous_arp (ORCONF, reported as 0/1). */
+int conf_effective(enum conf_key key, int all_value, int iface_value);
+
+/*
+ * Whether an effective arp_ignore keeps the kernel from answering ARP, on an
+ * interface, for an address held on another device (a VIP on lo) with the given
+ * scope: 1 and 2 (the target must be on the receiving interface), 8 (never reply),
+ * and 3 for scope-host addresses only. 0, the reserved 4-7 and anything above 8
+ * reply.
+ */
+bool arp_ignore_hides(int effective, bool host_scope);
+/* Only 2 keeps a VIP out of the sender field of this host's own ARP requests;
+ * 1 still uses it when it is in the target's subnet (an LVS VIP usually is), and
+ * the kernel treats values above 2 as 0. */
+bool arp_announce_hides(int effective);
+
+/* The values `hide add` sets, and the kernel defaults `hide del` restores. */
+#define HIDE_ARP_IGNORE 1
+#define HIDE_ARP_ANNOUNCE 2
+#define KERNEL_DEFAULT_ARP_IGNORE 0
+#define KERNEL_DEFAULT_ARP_ANNOUNCE 0
+
+#endif

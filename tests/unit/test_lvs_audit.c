@@ -1,0 +1,464 @@
+/* The LVS findings: each misconfiguration found once, with its exact fix. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lvs_audit.h"
+
+enum { IDX_LO = 1, IDX_ETH0 = 2, IDX_ETH1 = 3 };
+
+struct fixture {
+	struct lvs_iface ifaces[3];
+	struct nl_addr addrs[8];
+	size_t addr_count;
+	struct nl_neigh neighs[4];
+	size_t neigh_count;
+	struct in_addr vips[4];
+	size_t vip_count;
+	struct lvs_host host;
+	lvs_finding_list findings;
+};
+
+static struct in_addr ip(const char *text)
+{
+	struct in_addr a;
+
+	assert_int_equal(ipv4_parse(text, &a), 0);
+	return a;
+}
+
+static void set_conf(struct lvs_conf *conf, int ignore, int announce)
+{
+	for (unsigned k = 0; k < CONF_KEY_COUNT; k++)
+		conf->value[k] = 0;
+	conf->value[CONF_ARP_IGNORE] = ignore;
+	conf->value[CONF_ARP_ANNOUNCE] = announce;
+}
+
+static void add_addr(struct fixture *f, int ifindex, const char *addr, unsigned prefixlen,
+		     unsigned char scope)
+{
+	struct nl_addr *a = &f->addrs[f->addr_count++];
+
+	memset(a, 0, sizeof(*a));
+	a->ifindex = ifindex;
+	a->addr = ip(addr);
+	a->prefixlen = prefixlen;
+	a->scope = scope;
+}
+
+static void add_iface(struct fixture *f, unsigned slot, const char *name, int ifindex, bool loopback,
+		      bool default_route)
+{
+	struct lvs_iface *ifc = &f->ifaces[slot];
+
+	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+	ifc->ifindex = ifindex;
+	ifc->up = true;
+	ifc->loopback = loopback;
+	ifc->arp = !loopback;
+	ifc->default_route = default_route;
+}
+
+/* A real server hidden as hide makes it: VIP/32 scope host on lo, 1/2 on all and eth0/eth1. */
+static struct fixture *clean_real_server(void)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	add_iface(f, 0, "lo", IDX_LO, true, false);
+	add_iface(f, 1, "eth0", IDX_ETH0, false, true);
+	add_iface(f, 2, "eth1", IDX_ETH1, false, false);
+	set_conf(&f->ifaces[0].conf, 0, 0);
+	set_conf(&f->ifaces[1].conf, 1, 2);
+	set_conf(&f->ifaces[2].conf, 1, 2);
+	set_conf(&f->host.all, 1, 2);
+	add_addr(f, IDX_LO, "127.0.0.1", 8, RT_SCOPE_HOST);
+	add_addr(f, IDX_ETH0, "192.0.2.21", 24, RT_SCOPE_UNIVERSE);
+	add_addr(f, IDX_ETH1, "10.9.0.2", 24, RT_SCOPE_UNIVERSE);
+	add_addr(f, IDX_LO, "192.0.2.100", 32, RT_SCOPE_HOST);
+	return f;
+}
+
+static size_t audit(struct fixture *f)
+{
+	f->host.ifaces = f->ifaces;
+	f->host.iface_count = 3;
+	f->host.addrs = f->addrs;
+	f->host.addr_count = f->addr_count;
+	f->host.neighs = f->neighs;
+	f->host.neigh_count = f->neigh_count;
+	f->host.vips = f->vips;
+	f->host.vip_count = f->vip_count;
+	f->findings.count = 0;
+	assert_int_equal(lvs_audit(&f->host, &f->findings), 0);
+	return f->findings.count;
+}
+
+static const struct lvs_finding *finding(const struct fixture *f, enum lvs_check check,
+					 const char *iface)
+{
+	for (size_t i = 0; i < f->findings.count; i++)
+		if (f->findings.items[i].check == check && !strcmp(f->findings.items[i].iface, iface))
+			return &f->findings.items[i];
+	return NULL;
+}
+
+static void done(struct fixture *f)
+{
+	free(f->findings.items);
+	free(f);
+}
+
+static void test_clean_real_server(void **state)
+{
+	struct fixture *f = clean_real_server();
+
+	(void)state;
+	assert_int_equal(audit(f), 0);
+	assert_true(lvs_host_is_real_server(&f->host));
+	done(f);
+}
+
+static void test_default_sysctls(void **state)
+{
+	struct fixture *f = clean_real_server();
+	const struct lvs_finding *x;
+
+	(void)state;
+	set_conf(&f->host.all, 0, 0);
+	set_conf(&f->ifaces[1].conf, 0, 0);
+	set_conf(&f->ifaces[2].conf, 0, 0);
+	assert_int_equal(audit(f), 4); /* ignore and announce, on eth0 and eth1 */
+	x = finding(f, LVS_ARP_IGNORE, "eth0");
+	assert_non_null(x);
+	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.eth0.arp_ignore=1");
+	assert_non_null(strstr(x->problem, "192.0.2.100"));
+	x = finding(f, LVS_ARP_ANNOUNCE, "eth1");
+	assert_non_null(x);
+	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth1.arp_announce=2");
+	done(f);
+}
+
+static void test_set_on_lo_only(void **state)
+{
+	struct fixture *f = clean_real_server();
+	const struct lvs_finding *x;
+
+	(void)state;
+	f->host.all.value[CONF_ARP_IGNORE] = 0;
+	f->ifaces[1].conf.value[CONF_ARP_IGNORE] = 0;
+	f->ifaces[2].conf.value[CONF_ARP_IGNORE] = 0;
+	f->ifaces[0].conf.value[CONF_ARP_IGNORE] = 1;
+	assert_int_equal(audit(f), 2);
+	x = finding(f, LVS_ARP_IGNORE, "eth0");
+	assert_non_null(x);
+	assert_non_null(strstr(x->problem, "arp_ignore=1 on lo has no effect"));
+	done(f);
+}
+
+static void test_missing_on_all(void **state)
+{
+	struct fixture *f = clean_real_server();
+	const struct lvs_finding *x;
+
+	(void)state;
+	f->host.all.value[CONF_ARP_IGNORE] = 0;
+	assert_int_equal(audit(f), 1);
+	x = finding(f, LVS_ARP_IGNORE_ALL, "all");
+	assert_non_null(x);
+	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.all.arp_ignore=1");
+
+	f->host.all.value[CONF_ARP_IGNORE] = 1;
+	f->host.all.value[CONF_ARP_ANNOUNCE] = 1;
+	assert_int_equal(audit(f), 1);
+	assert_non_null(finding(f, LVS_ARP_ANNOUNCE_ALL, "all"));
+	done(f);
+}
+
+static void test_max_rule(void **state)
+{
+	struct fixture *f = clean_real_server();
+	const struct lvs_finding *x;
+
+	(void)state;
+	/* all=1 with eth0=0 hides (max); a reserved 4 on eth0 wins the max and replies. */
+	f->ifaces[1].conf.value[CONF_ARP_IGNORE] = 0;
+	assert_int_equal(audit(f), 0);
+	f->ifaces[1].conf.value[CONF_ARP_IGNORE] = 4;
+	assert_int_equal(audit(f), 1);
+	x = finding(f, LVS_ARP_IGNORE, "eth0");
+	assert_non_null(x);
+	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.eth0.arp_ignore=1");
+	assert_non_null(strstr(x->problem, "4 (max of all=1, eth0=4)"));
+	/* arp_announce 1 still leaks a VIP in the target's subnet. */
+	f->ifaces[1].conf.value[CONF_ARP_IGNORE] = 1;
+	f->host.all.value[CONF_ARP_ANNOUNCE] = 1;
+	f->ifaces[1].conf.value[CONF_ARP_ANNOUNCE] = 1;
+	f->ifaces[2].conf.value[CONF_ARP_ANNOUNCE] = 1;
+	assert_int_equal(audit(f), 2);
+	assert_string_equal(finding(f, LVS_ARP_ANNOUNCE, "eth0")->fix,
+			    "sysctl -w net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_announce=2");
+	done(f);
+}
+
+static void test_arp_ignore_3_and_scope(void **state)
+{
+	struct fixture *f = clean_real_server();
+
+	(void)state;
+	f->host.all.value[CONF_ARP_IGNORE] = 3;
+	f->ifaces[1].conf.value[CONF_ARP_IGNORE] = 3;
+	f->ifaces[2].conf.value[CONF_ARP_IGNORE] = 3;
+	assert_int_equal(audit(f), 0);
+	f->addrs[3].scope = RT_SCOPE_UNIVERSE; /* the VIP, added without "scope host" */
+	assert_int_equal(audit(f), 2);
+	assert_non_null(finding(f, LVS_ARP_IGNORE, "eth1"));
+	done(f);
+}
+
+static void test_lo_mask(void **state)
+{
+	struct fixture *f = clean_real_server();
+	const struct lvs_finding *x;
+
+	(void)state;
+	add_addr(f, IDX_LO, "192.0.2.101", 24, RT_SCOPE_UNIVERSE);
+	assert_int_equal(audit(f), 1);
+	x = finding(f, LVS_LO_MASK, "lo");
+	assert_non_null(x);
+	assert_string_equal(x->fix, "ip addr del 192.0.2.101/24 dev lo && ip addr add 192.0.2.101/32 "
+				    "dev lo scope host");
+	assert_non_null(strstr(x->problem, "192.0.2.0/24"));
+	done(f);
+}
+
+static void test_vip_on_arp_interface(void **state)
+{
+	struct fixture *f = clean_real_server();
+	const struct lvs_finding *x;
+
+	(void)state;
+	add_addr(f, IDX_ETH0, "192.0.2.100", 32, RT_SCOPE_UNIVERSE);
+	assert_int_equal(audit(f), 1);
+	x = finding(f, LVS_VIP_ON_ARP_IFACE, "eth0");
+	assert_non_null(x);
+	assert_string_equal(x->fix, "ip addr del 192.0.2.100/32 dev eth0");
+	done(f);
+}
+
+static void test_director_is_not_a_real_server(void **state)
+{
+	struct fixture *f = clean_real_server();
+
+	(void)state;
+	/* The director: VIP on eth0, nothing on lo, default sysctls. */
+	f->addr_count = 3;
+	add_addr(f, IDX_ETH0, "192.0.2.100", 32, RT_SCOPE_UNIVERSE);
+	set_conf(&f->host.all, 0, 0);
+	set_conf(&f->ifaces[1].conf, 0, 0);
+	set_conf(&f->ifaces[2].conf, 0, 0);
+	f->vips[f->vip_count++] = ip("192.0.2.100");
+	assert_false(lvs_host_is_real_server(&f->host));
+	assert_int_equal(audit(f), 0);
+	/* --real-server: the same host is a real server holding the VIP where it answers ARP. */
+	f->host.force_real_server = true;
+	assert_true(audit(f) >= 1);
+	assert_non_null(finding(f, LVS_VIP_ON_ARP_IFACE, "eth0"));
+	done(f);
+}
+
+static void test_rp_filter(void **state)
+{
+	struct fixture *f = clean_real_server();
+	const struct lvs_finding *x;
+
+	(void)state;
+	f->ifaces[1].conf.value[CONF_RP_FILTER] = 1; /* eth0 carries the default route: fine */
+	assert_int_equal(audit(f), 0);
+	f->ifaces[2].conf.value[CONF_RP_FILTER] = 1;
+	assert_int_equal(audit(f), 1);
+	x = finding(f, LVS_RP_FILTER, "eth1");
+	assert_non_null(x);
+	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.eth1.rp_filter=2");
+	/* A strict `all` makes eth1 strict too; loose on eth1 wins the max. */
+	f->ifaces[2].conf.value[CONF_RP_FILTER] = 0;
+	f->host.all.value[CONF_RP_FILTER] = 1;
+	assert_int_equal(audit(f), 1);
+	f->ifaces[2].conf.value[CONF_RP_FILTER] = 2;
+	assert_int_equal(audit(f), 0);
+	done(f);
+}
+
+static void test_proxy_arp_and_drop_garp(void **state)
+{
+	struct fixture *f = clean_real_server();
+
+	(void)state;
+	f->ifaces[1].conf.value[CONF_PROXY_ARP] = 1;
+	assert_int_equal(audit(f), 1);
+	assert_string_equal(finding(f, LVS_PROXY_ARP, "eth0")->fix, "sysctl -w net.ipv4.conf.eth0.proxy_arp=0");
+	f->ifaces[1].conf.value[CONF_PROXY_ARP] = 0;
+	f->host.all.value[CONF_DROP_GRATUITOUS_ARP] = 1;
+	assert_int_equal(audit(f), 2); /* eth0 and eth1 */
+	assert_string_equal(finding(f, LVS_DROP_GRATUITOUS_ARP, "eth1")->fix,
+			    "sysctl -w net.ipv4.conf.all.drop_gratuitous_arp=0");
+	done(f);
+}
+
+/* The router's side: it holds no VIP and talks to it. */
+static struct fixture *router(void)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	add_iface(f, 0, "lo", IDX_LO, true, false);
+	add_iface(f, 1, "eth0", IDX_ETH0, false, false);
+	add_iface(f, 2, "eth0.100", IDX_ETH1, false, true);
+	add_addr(f, IDX_LO, "127.0.0.1", 8, RT_SCOPE_HOST);
+	add_addr(f, IDX_ETH0, "192.0.2.1", 24, RT_SCOPE_UNIVERSE);
+	add_addr(f, IDX_ETH1, "198.51.100.1", 24, RT_SCOPE_UNIVERSE);
+	f->vips[f->vip_count++] = ip("192.0.2.100");
+	return f;
+}
+
+static void test_arp_accept(void **state)
+{
+	struct fixture *f = router();
+	const struct lvs_finding *x;
+
+	(void)state;
+	assert_int_equal(audit(f), 0);
+	f->ifaces[1].conf.value[CONF_ARP_ACCEPT] = 1;
+	assert_int_equal(audit(f), 1);
+	x = finding(f, LVS_ARP_ACCEPT, "eth0");
+	assert_non_null(x);
+	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.eth0.arp_accept=0");
+	/* Off the VIP's subnet it does not matter. */
+	f->ifaces[1].conf.value[CONF_ARP_ACCEPT] = 0;
+	f->ifaces[2].conf.value[CONF_ARP_ACCEPT] = 1;
+	assert_int_equal(audit(f), 0);
+	/* drop_gratuitous_arp is checked on any host; a dotted name takes the slash form. */
+	f->ifaces[2].conf.value[CONF_DROP_GRATUITOUS_ARP] = 1;
+	assert_int_equal(audit(f), 1);
+	assert_string_equal(finding(f, LVS_DROP_GRATUITOUS_ARP, "eth0.100")->fix,
+			    "sysctl -w net/ipv4/conf/eth0.100/drop_gratuitous_arp=0");
+	done(f);
+}
+
+static void test_permanent_neighbour(void **state)
+{
+	struct fixture *f = router();
+	struct nl_neigh *n = &f->neighs[f->neigh_count++];
+	const struct lvs_finding *x;
+
+	(void)state;
+	n->ifindex = IDX_ETH0;
+	n->dst = ip("192.0.2.100");
+	n->has_lladdr = true;
+	assert_int_equal(mac_parse("02:00:00:00:00:10", &n->lladdr), 0);
+	n->state = NUD_REACHABLE;
+	assert_int_equal(audit(f), 0);
+	n->state = NUD_PERMANENT;
+	assert_int_equal(audit(f), 1);
+	x = finding(f, LVS_PERMANENT_NEIGH, "eth0");
+	assert_non_null(x);
+	assert_string_equal(x->fix, "ip neigh del 192.0.2.100 dev eth0");
+	assert_non_null(strstr(x->problem, "02:00:00:00:00:10"));
+	n->dst = ip("192.0.2.7"); /* not a VIP */
+	assert_int_equal(audit(f), 0);
+	done(f);
+}
+
+static void test_responders(void **state)
+{
+	struct lvs_responder r[3];
+	struct lvs_finding out;
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	mac_parse("02:00:00:00:00:10", &r[0].mac);
+	mac_parse("b8:27:eb:00:00:21", &r[1].mac);
+	mac_parse("02:00:00:00:00:22", &r[2].mac);
+	r[0].vendor = "(locally administered)";
+	r[1].vendor = "Raspberry Pi Foundation";
+	assert_false(lvs_responders_finding(ip("192.0.2.100"), "eth0", r, 1, &out));
+	assert_true(lvs_responders_finding(ip("192.0.2.100"), "eth0", r, 3, &out));
+	assert_int_equal(out.check, LVS_RESPONDERS);
+	assert_non_null(strstr(out.problem, "3 MACs answer ARP for VIP 192.0.2.100 on eth0"));
+	assert_non_null(strstr(out.problem, "b8:27:eb:00:00:21 (Raspberry Pi Foundation)"));
+	assert_non_null(strstr(out.problem, "02:00:00:00:00:10 (locally administered),"));
+	assert_non_null(strstr(out.problem, "02:00:00:00:00:22 (unknown)"));
+	assert_string_equal(out.fix, "arpkit hide add 192.0.2.100  # on each real server above");
+	assert_true(lvs_responders_finding(ip("192.0.2.100"), "eth0", r, 0, &out));
+	assert_non_null(strstr(out.problem, "nobody answers"));
+}
+
+static void test_vip_usable(void **state)
+{
+	(void)state;
+	assert_null(lvs_vip_unusable(ip("192.0.2.100")));
+	assert_null(lvs_vip_unusable(ip("10.0.0.1")));
+	assert_non_null(lvs_vip_unusable(ip("0.0.0.0")));
+	assert_non_null(lvs_vip_unusable(ip("0.1.2.3")));
+	assert_non_null(lvs_vip_unusable(ip("127.0.0.2")));
+	assert_non_null(lvs_vip_unusable(ip("224.0.0.1")));
+	assert_non_null(lvs_vip_unusable(ip("239.255.255.250")));
+	assert_non_null(lvs_vip_unusable(ip("240.0.0.1")));
+	assert_non_null(lvs_vip_unusable(ip("255.255.255.255")));
+	assert_string_equal(lvs_vip_unusable(ip("224.0.0.1")), "a multicast address");
+}
+
+static void test_hidden_vip_shape(void **state)
+{
+	struct nl_addr a;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.addr = ip("192.0.2.100");
+	a.prefixlen = 32;
+	a.scope = RT_SCOPE_HOST;
+	assert_true(lvs_addr_is_hidden_vip(&a));
+	a.prefixlen = 24;
+	assert_false(lvs_addr_is_hidden_vip(&a));
+	a.prefixlen = 32;
+	a.scope = RT_SCOPE_UNIVERSE;
+	assert_false(lvs_addr_is_hidden_vip(&a));
+	a.scope = RT_SCOPE_HOST;
+	a.addr = ip("127.0.0.2");
+	assert_false(lvs_addr_is_hidden_vip(&a));
+	assert_string_equal(lvs_check_name(LVS_RP_FILTER), "rp_filter");
+	assert_string_equal(lvs_check_name(LVS_CHECK_COUNT), "?");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_real_server),
+		cmocka_unit_test(test_default_sysctls),
+		cmocka_unit_test(test_set_on_lo_only),
+		cmocka_unit_test(test_missing_on_all),
+		cmocka_unit_test(test_max_rule),
+		cmocka_unit_test(test_arp_ignore_3_and_scope),
+		cmocka_unit_test(test_lo_mask),
+		cmocka_unit_test(test_vip_on_arp_interface),
+		cmocka_unit_test(test_director_is_not_a_real_server),
+		cmocka_unit_test(test_rp_filter),
+		cmocka_unit_test(test_proxy_arp_and_drop_garp),
+		cmocka_unit_test(test_arp_accept),
+		cmocka_unit_test(test_permanent_neighbour),
+		cmocka_unit_test(test_responders),
+		cmocka_unit_test(test_vip_usable),
+		cmocka_unit_test(test_hidden_vip_shape),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,147 @@
+/* net.ipv4.conf files and the kernel's rules for combining `all` with an interface. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sysctl.h"
+
+static void test_scope_names(void **state)
+{
+	static const char *good[] = { "all", "default", "eth0", "eth0.100", "br-lan", "a" };
+	static const char *bad[] = { "", ".", "..", "../all", "a/b", "eth 0", "0123456789abcdef",
+				     "tab\tx" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(conf_scope_valid(good[i]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(conf_scope_valid(bad[i]));
+	assert_false(conf_scope_valid(NULL));
+}
+
+static void test_sysctl_names(void **state)
+{
+	char buf[SYSCTL_NAME_MAX];
+
+	(void)state;
+	assert_string_equal(conf_sysctl_name(buf, sizeof(buf), "all", CONF_ARP_IGNORE),
+			    "net.ipv4.conf.all.arp_ignore");
+	assert_string_equal(conf_sysctl_name(buf, sizeof(buf), "eth0", CONF_DROP_GRATUITOUS_ARP),
+			    "net.ipv4.conf.eth0.drop_gratuitous_arp");
+	/* A dot in the interface name would split it: sysctl(8) then wants slashes. */
+	assert_string_equal(conf_sysctl_name(buf, sizeof(buf), "eth0.100", CONF_ARP_ANNOUNCE),
+			    "net/ipv4/conf/eth0.100/arp_announce");
+	assert_null(conf_sysctl_name(buf, sizeof(buf), "../x", CONF_ARP_IGNORE));
+	assert_null(conf_sysctl_name(buf, 10, "all", CONF_ARP_IGNORE));
+	assert_null(conf_sysctl_name(buf, sizeof(buf), "all", CONF_KEY_COUNT));
+	assert_string_equal(conf_key_name(CONF_RP_FILTER), "rp_filter");
+	assert_string_equal(conf_key_name(CONF_PROXY_ARP), "proxy_arp");
+	assert_string_equal(conf_key_name(CONF_ARP_ACCEPT), "arp_accept");
+}
+
+static void write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void test_read_write(void **state)
+{
+	char root[] = "/tmp/arpkit-sysctl-XXXXXX", path[256];
+	int value = -1;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/all", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/all/arp_ignore", root);
+	write_text(path, "0\n");
+
+	assert_int_equal(conf_read(root, "all", CONF_ARP_IGNORE, &value), 0);
+	assert_int_equal(value, 0);
+	assert_int_equal(conf_write(root, "all", CONF_ARP_IGNORE, 1), 0);
+	assert_int_equal(conf_read(root, "all", CONF_ARP_IGNORE, &value), 0);
+	assert_int_equal(value, 1);
+
+	write_text(path, "junk\n");
+	assert_int_equal(conf_read(root, "all", CONF_ARP_IGNORE, &value), -EINVAL);
+	write_text(path, "2 3\n");
+	assert_int_equal(conf_read(root, "all", CONF_ARP_IGNORE, &value), -EINVAL);
+	write_text(path, "");
+	assert_int_equal(conf_read(root, "all", CONF_ARP_IGNORE, &value), -EINVAL);
+
+	/* A missing interface is an error, and writing never creates it. */
+	assert_int_equal(conf_read(root, "eth9", CONF_ARP_IGNORE, &value), -ENOENT);
+	assert_int_equal(conf_write(root, "eth9", CONF_ARP_IGNORE, 1), -ENOENT);
+	assert_int_equal(conf_write(root, "all", CONF_ARP_ANNOUNCE, 2), -ENOENT);
+	assert_int_equal(conf_read(root, "..", CONF_ARP_IGNORE, &value), -EINVAL);
+	assert_int_equal(conf_write(root, "a/b", CONF_ARP_IGNORE, 1), -EINVAL);
+
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/all", root);
+	rmdir(path);
+	rmdir(root);
+}
+
+static void test_effective(void **state)
+{
+	(void)state;
+	/* MAXCONF keys: the larger of all and the interface. */
+	assert_int_equal(conf_effective(CONF_ARP_IGNORE, 0, 1), 1);
+	assert_int_equal(conf_effective(CONF_ARP_IGNORE, 1, 0), 1);
+	assert_int_equal(conf_effective(CONF_ARP_IGNORE, 1, 4), 4);
+	assert_int_equal(conf_effective(CONF_ARP_ANNOUNCE, 2, 1), 2);
+	assert_int_equal(conf_effective(CONF_RP_FILTER, 1, 2), 2);
+	assert_int_equal(conf_effective(CONF_RP_FILTER, 1, 0), 1);
+	assert_int_equal(conf_effective(CONF_ARP_ACCEPT, 0, 2), 2);
+	/* ORCONF keys: on when either is. */
+	assert_int_equal(conf_effective(CONF_PROXY_ARP, 0, 0), 0);
+	assert_int_equal(conf_effective(CONF_PROXY_ARP, 1, 0), 1);
+	assert_int_equal(conf_effective(CONF_PROXY_ARP, 0, 5), 1);
+	assert_int_equal(conf_effective(CONF_DROP_GRATUITOUS_ARP, 1, 0), 1);
+}
+
+static void test_hiding_values(void **state)
+{
+	(void)state;
+	assert_false(arp_ignore_hides(0, true));
+	assert_true(arp_ignore_hides(1, false));
+	assert_true(arp_ignore_hides(2, false));
+	assert_true(arp_ignore_hides(3, true));
+	assert_false(arp_ignore_hides(3, false));
+	for (int reserved = 4; reserved <= 7; reserved++)
+		assert_false(arp_ignore_hides(reserved, true));
+	assert_true(arp_ignore_hides(8, false));
+	assert_false(arp_ignore_hides(9, true));
+	assert_false(arp_ignore_hides(-1, true));
+
+	assert_false(arp_announce_hides(0));
+	assert_false(arp_announce_hides(1));
+	assert_true(arp_announce_hides(2));
+	assert_false(arp_announce_hides(3));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scope_names),
+		cmocka_unit_test(test_sysctl_names),
+		cmocka_unit_test(test_read_write),
+		cmocka_unit_test(test_effective),
+		cmocka_unit_test(test_hiding_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
