@@ -67,6 +67,8 @@ struct watch_cmd {
 	/* Run state. */
 	struct watch *engine;
 	struct stationdb *db;
+	struct capfile *cap;
+	unsigned offline_iface;
 	struct live_iface ifaces[MAX_IFACES];
 	struct nl nl;
 	struct hook_runner hooks;
@@ -530,10 +532,12 @@ static void print_counters(struct watch_cmd *c)
 	fputs("; events:", stderr);
 	for (unsigned i = 0; i < WATCH_EVENT_KINDS; i++)
 		fprintf(stderr, " %s %" PRIu64, watch_event_name(i), k->events[i]);
-	fputs("; repeats not reported:", stderr);
-	for (unsigned i = 0; i < WATCH_EVENT_KINDS; i++)
-		if (k->repeats[i])
-			fprintf(stderr, " %s %" PRIu64, watch_event_name(i), k->repeats[i]);
+	for (unsigned i = 0, first = 1; i < WATCH_EVENT_KINDS; i++)
+		if (k->repeats[i]) {
+			fprintf(stderr, "%s %s %" PRIu64, first ? "; repeats not reported:" : ",",
+				watch_event_name(i), k->repeats[i]);
+			first = 0;
+		}
 	if (live)
 		fprintf(stderr, "; kernel drops %" PRIu64, drops);
 	if (c->hooks.command)
@@ -656,34 +660,40 @@ static void tick(struct watch_cmd *c)
 
 /* Offline. */
 
+static int open_capture(struct watch_cmd *c)
+{
+	char err[CAPFILE_ERRBUF];
+	int index = watch_iface(c->engine, c->iface_count ? c->iface_names[0] : OFFLINE_IFACE);
+
+	if (index < 0)
+		return cli_usage_error(CMD, "invalid interface name '%s'", c->iface_names[0]);
+	c->offline_iface = (unsigned)index;
+	if (c->net_count && watch_set_subnets(c->engine, c->offline_iface, c->nets, c->net_count) < 0)
+		return EXIT_TROUBLE;
+	if (capfile_open(&c->cap, c->read_file, err)) {
+		cli_error(CMD, "cannot read '%s': %s", c->read_file, err);
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
 static int run_offline(struct watch_cmd *c)
 {
 	struct watch_event events[WATCH_MAX_EVENTS_PER_FRAME];
 	char err[CAPFILE_ERRBUF];
-	struct capfile *cap;
 	const uint8_t *data;
 	size_t len;
 	uint64_t time_ns, n = 0;
-	int rc, index = watch_iface(c->engine, c->iface_count ? c->iface_names[0] : OFFLINE_IFACE);
+	int rc = 0;
 
-	if (index < 0)
-		return cli_usage_error(CMD, "invalid interface name '%s'", c->iface_names[0]);
-	if (c->net_count && watch_set_subnets(c->engine, (unsigned)index, c->nets, c->net_count) < 0)
-		return EXIT_TROUBLE;
-	rc = capfile_open(&cap, c->read_file, err);
-	if (rc) {
-		cli_error(CMD, "cannot read '%s': %s", c->read_file, err);
-		return EXIT_TROUBLE;
-	}
-	while (!cli_stop_signal && (rc = capfile_next(cap, &data, &len, &time_ns, err)) == 1) {
-		size_t count = watch_frame(c->engine, (unsigned)index, time_ns, data, len, events);
+	while (!cli_stop_signal && (rc = capfile_next(c->cap, &data, &len, &time_ns, err)) == 1) {
+		size_t count = watch_frame(c->engine, c->offline_iface, time_ns, data, len, events);
 
 		if (count)
 			emit(c, events, count);
 		if (++n % OFFLINE_CHECK_EVERY == 0)
 			tick(c);
 	}
-	capfile_close(cap);
 	if (rc < 0) {
 		cli_error(CMD, "'%s' is damaged or cut short after %" PRIu64 " frames: %s",
 			  c->read_file, n, err);
@@ -800,6 +810,17 @@ static int open_interfaces(struct watch_cmd *c)
 	return status;
 }
 
+/* A block the kernel is still filling is handed over only when its retire timer fires:
+ * wait for that once, so frames seen just before the stop are not lost. */
+static void final_drain(struct watch_cmd *c, struct ring_ctx *ctx)
+{
+	struct timespec pause = {0, 2 * RXRING_DEFAULT_RETIRE_MS * 1000 * 1000};
+
+	nanosleep(&pause, NULL);
+	for (unsigned i = 0; i < c->iface_count; i++)
+		rxring_drain(&c->ifaces[i].ring, on_ring_frame, &ctx[i], c->ifaces[i].ring.block_count);
+}
+
 static int run_live(struct watch_cmd *c)
 {
 	struct pollfd fds[MAX_IFACES];
@@ -829,6 +850,7 @@ static int run_live(struct watch_cmd *c)
 		}
 		tick(c);
 	}
+	final_drain(c, ctx);
 	return 0;
 }
 
@@ -840,7 +862,9 @@ static int run(struct watch_cmd *c)
 		cli_error(CMD, "%s", strerror(-status));
 		return EXIT_TROUBLE;
 	}
-	status = choose_db(c);
+	status = c->read_file ? open_capture(c) : 0;
+	if (!status)
+		status = choose_db(c);
 	if (!status && !c->read_file) {
 		int err = nl_open(&c->nl, 0);
 
@@ -892,6 +916,7 @@ static void cleanup(struct watch_cmd *c)
 	if (c->nl.sock)
 		nl_close(&c->nl);
 	stationdb_close(c->db);
+	capfile_close(c->cap);
 	watch_free(c->engine);
 }
 

@@ -1,0 +1,49 @@
+/*
+ * A PACKET_MMAP TPACKET_V3 receive ring on an AF_PACKET socket (one opened by
+ * link_open): the kernel fills blocks of frames in shared memory and the reader
+ * walks them without a system call per frame, which is what lets a watcher keep up
+ * with a flood of ARP. The socket's filter is replaced by one that keeps ARP whole
+ * and cuts IPv4 to its headers, so ring space goes to frames, not payloads.
+ */
+#ifndef ARPKIT_RXRING_H
+#define ARPKIT_RXRING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rxring {
+	int fd;                 /* not owned: close the link, not the ring */
+	uint8_t *map;
+	size_t map_len;
+	unsigned block_size;
+	unsigned block_count;
+	unsigned next_block;
+	uint64_t packets;       /* kernel counters, accumulated (reading resets them) */
+	uint64_t drops;
+	uint64_t freezes;
+};
+
+#define RXRING_DEFAULT_BLOCK_SIZE (1u << 20)
+#define RXRING_DEFAULT_BLOCKS 16
+#define RXRING_DEFAULT_RETIRE_MS 50
+#define RXRING_IPV4_SNAPLEN 96 /* Ethernet, a tag, and the longest IPv4 header */
+
+/* The frame as on the wire (802.1Q tag re-inserted), valid during the call. */
+typedef void (*rxring_frame_fn)(void *ctx, const uint8_t *frame, size_t len, uint64_t time_ns);
+
+/*
+ * Turn fd into a ring reader: block_size a power of two multiple of the page size,
+ * a block handed over at latest retire_ms after its first frame. 0 or -errno.
+ */
+int rxring_setup(struct rxring *r, int fd, unsigned block_size, unsigned block_count,
+		 unsigned retire_ms);
+void rxring_close(struct rxring *r);
+
+/* Hand every frame of the ready blocks (at most max_blocks) to fn and give the
+ * blocks back to the kernel; returns frames handed over. */
+size_t rxring_drain(struct rxring *r, rxring_frame_fn fn, void *ctx, unsigned max_blocks);
+
+/* Kernel counters since setup (PACKET_STATISTICS, tpacket_stats_v3). 0 or -errno. */
+int rxring_stats(struct rxring *r, uint64_t *packets, uint64_t *drops);
+
+#endif
