@@ -46,6 +46,35 @@ const char *lvs_vip_unusable(struct in_addr addr)
 	return NULL;
 }
 
+int lvs_vip_set_add(struct lvs_vip_set *set, const char *text, const char **why)
+{
+	const char *slash = strchr(text, '/');
+	char plain[IPV4_STRLEN];
+	size_t len = slash ? (size_t)(slash - text) : strlen(text);
+	struct in_addr vip;
+
+	if (slash && strcmp(slash, "/32")) {
+		*why = "a hidden VIP is always a /32";
+		return -EINVAL;
+	}
+	if (len >= sizeof(plain)) {
+		*why = "not an IPv4 address";
+		return -EINVAL;
+	}
+	memcpy(plain, text, len);
+	plain[len] = '\0';
+	*why = ipv4_parse(plain, &vip) < 0 ? "not an IPv4 address" : lvs_vip_unusable(vip);
+	if (*why)
+		return -EINVAL;
+	for (unsigned i = 0; i < set->count; i++)
+		if (set->addr[i].s_addr == vip.s_addr)
+			return 0;
+	if (set->count == LVS_MAX_VIPS)
+		return -ENOSPC;
+	set->addr[set->count++] = vip;
+	return 0;
+}
+
 static bool is_loopback_net(struct in_addr addr)
 {
 	return ntohl(addr.s_addr) >> 24 == 127;

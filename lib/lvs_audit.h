@@ -79,6 +79,21 @@ typedef NL_LIST(struct lvs_finding) lvs_finding_list;
 /* Why an address cannot be a VIP ("a multicast address", ...), or NULL if it can. */
 const char *lvs_vip_unusable(struct in_addr addr);
 
+#define LVS_MAX_VIPS 256
+
+/* The VIPs a command was given, each once, in order. */
+struct lvs_vip_set {
+	struct in_addr addr[LVS_MAX_VIPS];
+	unsigned count;
+};
+
+/*
+ * Add a VIP as people type it: "A.B.C.D", or "A.B.C.D/32" from habit (any other mask
+ * is a mistake). 0 (also when already there); -EINVAL with *why set ("not an IPv4
+ * address", "a multicast address", ...); -ENOSPC when the set is full.
+ */
+int lvs_vip_set_add(struct lvs_vip_set *set, const char *text, const char **why);
+
 /* A hidden VIP as `hide` makes it: a /32 of host scope, outside 127/8. */
 bool lvs_addr_is_hidden_vip(const struct nl_addr *addr);
 

@@ -951,3 +951,27 @@ int nl_read_events(struct nl *nl, nl_event_fn on_event, void *ctx)
 	}
 	return (int)d.handled;
 }
+
+int nl_snapshot_load(struct nl *nl, struct nl_snapshot *snap, unsigned parts)
+{
+	int err = 0;
+
+	if (parts & NL_LINKS)
+		err = nl_dump_links(nl, &snap->links);
+	if (!err && (parts & NL_ADDRS))
+		err = nl_dump_addrs(nl, 0, &snap->addrs);
+	if (!err && (parts & NL_ROUTES))
+		err = nl_dump_routes(nl, &snap->routes);
+	if (!err && (parts & NL_NEIGHS))
+		err = nl_dump_neighs(nl, 0, &snap->neighs);
+	return err;
+}
+
+void nl_snapshot_free(struct nl_snapshot *snap)
+{
+	free(snap->links.items);
+	free(snap->addrs.items);
+	free(snap->routes.items);
+	free(snap->neighs.items);
+	memset(snap, 0, sizeof(*snap));
+}

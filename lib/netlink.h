@@ -74,6 +74,21 @@ typedef NL_LIST(struct nl_addr) nl_addr_list;
 typedef NL_LIST(struct nl_route) nl_route_list;
 typedef NL_LIST(struct nl_neigh) nl_neigh_list;
 
+/* What a command reads before it sends anything: one dump of each table asked for. */
+enum nl_parts {
+	NL_LINKS = 1 << 0,
+	NL_ADDRS = 1 << 1,
+	NL_ROUTES = 1 << 2,
+	NL_NEIGHS = 1 << 3,
+};
+
+struct nl_snapshot {
+	nl_link_list links;
+	nl_addr_list addrs;
+	nl_route_list routes;
+	nl_neigh_list neighs;
+};
+
 /*
  * groups: 0 for request/response use, or RTMGRP_* bits to subscribe to events (the
  * socket is then non-blocking, with a 4 MiB receive buffer). Requests work on an
@@ -82,6 +97,10 @@ typedef NL_LIST(struct nl_neigh) nl_neigh_list;
  */
 int nl_open(struct nl *nl, unsigned groups);
 void nl_close(struct nl *nl);
+
+/* Dumps the parts asked for (enum nl_parts bits) into snap: 0 or -errno. */
+int nl_snapshot_load(struct nl *nl, struct nl_snapshot *snap, unsigned parts);
+void nl_snapshot_free(struct nl_snapshot *snap);
 int nl_fd(const struct nl *nl);
 
 /* Dumps. Return 0 or -errno; the list is appended to (and left as it was on error).

@@ -42,9 +42,7 @@ struct announce_cmd {
 	int addr_arg_count;
 
 	struct nl nl;
-	nl_link_list links;
-	nl_addr_list addrs;
-	nl_route_list routes;
+	struct nl_snapshot net;
 	struct chosen_iface *chosen;
 	unsigned chosen_count;
 	struct wanted_target *targets;
@@ -205,30 +203,14 @@ static int parse_options(struct announce_cmd *c, int argc, char **argv)
 	return 0;
 }
 
-static int load_network_state(struct announce_cmd *c)
-{
-	int err = nl_open(&c->nl, 0);
-
-	if (!err)
-		err = nl_dump_links(&c->nl, &c->links);
-	if (!err)
-		err = nl_dump_addrs(&c->nl, 0, &c->addrs);
-	if (!err)
-		err = nl_dump_routes(&c->nl, &c->routes);
-	if (err) {
-		cli_error(CMD, "cannot read interfaces and addresses (netlink): %s", strerror(-err));
-		return EXIT_TROUBLE;
-	}
-	return 0;
-}
 
 static int choose_interfaces(struct announce_cmd *c)
 {
-	c->chosen = calloc(c->links.count ? c->links.count : 1, sizeof(*c->chosen));
+	c->chosen = calloc(c->net.links.count ? c->net.links.count : 1, sizeof(*c->chosen));
 	if (!c->chosen)
 		return EXIT_TROUBLE;
-	for (size_t i = 0; i < c->links.count; i++) {
-		const struct nl_link *l = &c->links.items[i];
+	for (size_t i = 0; i < c->net.links.count; i++) {
+		const struct nl_link *l = &c->net.links.items[i];
 
 		if (c->ifname) {
 			if (strcmp(l->name, c->ifname))
@@ -256,10 +238,10 @@ static int choose_interfaces(struct announce_cmd *c)
 static const struct nl_addr *find_held(const struct announce_cmd *c, int ifindex,
 				       struct in_addr addr)
 {
-	for (size_t i = 0; i < c->addrs.count; i++)
-		if (c->addrs.items[i].ifindex == ifindex &&
-		    c->addrs.items[i].addr.s_addr == addr.s_addr)
-			return &c->addrs.items[i];
+	for (size_t i = 0; i < c->net.addrs.count; i++)
+		if (c->net.addrs.items[i].ifindex == ifindex &&
+		    c->net.addrs.items[i].addr.s_addr == addr.s_addr)
+			return &c->net.addrs.items[i];
 	return NULL;
 }
 
@@ -267,8 +249,8 @@ static const struct nl_addr *find_held(const struct announce_cmd *c, int ifindex
 static int iface_on_link(const struct announce_cmd *c, struct in_addr addr)
 {
 	for (unsigned k = 0; k < c->chosen_count; k++)
-		for (size_t i = 0; i < c->addrs.count; i++) {
-			const struct nl_addr *a = &c->addrs.items[i];
+		for (size_t i = 0; i < c->net.addrs.count; i++) {
+			const struct nl_addr *a = &c->net.addrs.items[i];
 
 			if (a->ifindex == c->chosen[k].info.ifindex &&
 			    ipv4_in_subnet(addr, a->addr, a->prefixlen))
@@ -293,7 +275,7 @@ static int choose_targets(struct announce_cmd *c)
 {
 	char text[IPV4_STRLEN];
 
-	c->targets = calloc((size_t)c->addr_arg_count + c->addrs.count + 1, sizeof(*c->targets));
+	c->targets = calloc((size_t)c->addr_arg_count + c->net.addrs.count + 1, sizeof(*c->targets));
 	if (!c->targets)
 		return EXIT_TROUBLE;
 	for (int a = 0; a < c->addr_arg_count; a++) {
@@ -322,8 +304,8 @@ static int choose_targets(struct announce_cmd *c)
 	}
 	if (c->addr_arg_count == 0) {
 		for (unsigned k = 0; k < c->chosen_count; k++)
-			for (size_t i = 0; i < c->addrs.count; i++) {
-				const struct nl_addr *a = &c->addrs.items[i];
+			for (size_t i = 0; i < c->net.addrs.count; i++) {
+				const struct nl_addr *a = &c->net.addrs.items[i];
 
 				if (a->ifindex == c->chosen[k].info.ifindex && a->scope != RT_SCOPE_HOST)
 					add_target(c, a->addr, k);
@@ -350,8 +332,8 @@ static int choose_peers(struct announce_cmd *c)
 {
 	char text[IPV4_STRLEN];
 
-	for (size_t r = 0; r < c->routes.count; r++) {
-		const struct nl_route *route = &c->routes.items[r];
+	for (size_t r = 0; r < c->net.routes.count; r++) {
+		const struct nl_route *route = &c->net.routes.items[r];
 
 		if (route->gateway.s_addr == 0)
 			continue;
@@ -538,9 +520,7 @@ static void cleanup(struct announce_cmd *c)
 			link_close(&c->chosen[k].io);
 	free(c->chosen);
 	free(c->targets);
-	free(c->links.items);
-	free(c->addrs.items);
-	free(c->routes.items);
+	nl_snapshot_free(&c->net);
 	if (c->nl.sock)
 		nl_close(&c->nl);
 }
@@ -555,7 +535,7 @@ int cmd_announce(int argc, char **argv)
 	if (status < 0)
 		return EXIT_OK;
 	if (status == 0)
-		status = load_network_state(&c);
+		status = cli_read_network(CMD, &c.nl, &c.net, NL_LINKS | NL_ADDRS | NL_ROUTES);
 	if (status == 0)
 		status = choose_interfaces(&c);
 	if (status == 0)

@@ -26,7 +26,6 @@
 #include "vendor.h"
 
 #define CMD "audit"
-#define MAX_VIPS 256
 #define MAX_RESPONDERS 32
 
 struct vip_probe {
@@ -40,16 +39,12 @@ struct audit_cmd {
 	const char *ifname;
 	const char *vendor_file;
 	bool json, force_real_server;
-	struct in_addr vips[MAX_VIPS]; /* named with --vip */
-	unsigned vip_count;
+	struct lvs_vip_set vips; /* named with --vip */
 	unsigned requests;
 	uint64_t wait_ns;
 
 	struct nl nl;
-	nl_link_list links;
-	nl_addr_list addrs;
-	nl_route_list routes;
-	nl_neigh_list neighs;
+	struct nl_snapshot net;
 	struct lvs_iface *ifaces;
 	size_t iface_count;
 	struct lvs_conf all;
@@ -108,21 +103,16 @@ static const struct option long_options[] = {
 
 static int add_vip(struct audit_cmd *c, const char *text)
 {
-	struct in_addr vip;
 	const char *why;
 
-	if (ipv4_parse(text, &vip) < 0)
-		return cli_usage_error(CMD, "'%s' is not a VIP: not an IPv4 address", text);
-	why = lvs_vip_unusable(vip);
-	if (why)
+	switch (lvs_vip_set_add(&c->vips, text, &why)) {
+	case 0:
+		return 0;
+	case -ENOSPC:
+		return cli_usage_error(CMD, "too many VIPs (at most %d)", LVS_MAX_VIPS);
+	default:
 		return cli_usage_error(CMD, "'%s' is not a VIP: %s", text, why);
-	for (unsigned i = 0; i < c->vip_count; i++)
-		if (c->vips[i].s_addr == vip.s_addr)
-			return 0;
-	if (c->vip_count == MAX_VIPS)
-		return cli_usage_error(CMD, "too many VIPs (at most %d)", MAX_VIPS);
-	c->vips[c->vip_count++] = vip;
-	return 0;
+	}
 }
 
 static int parse_options(struct audit_cmd *c, int argc, char **argv)
@@ -196,22 +186,11 @@ static int read_conf(const char *scope, struct lvs_conf *conf)
 
 static int load_state(struct audit_cmd *c)
 {
-	int err = nl_open(&c->nl, 0);
+	int err;
 
-	if (!err)
-		err = nl_dump_links(&c->nl, &c->links);
-	if (!err)
-		err = nl_dump_addrs(&c->nl, 0, &c->addrs);
-	if (!err)
-		err = nl_dump_routes(&c->nl, &c->routes);
-	if (!err)
-		err = nl_dump_neighs(&c->nl, 0, &c->neighs);
-	if (err) {
-		cli_error(CMD, "cannot read interfaces, addresses, routes and neighbours (netlink): %s",
-			  strerror(-err));
+	if (cli_read_network(CMD, &c->nl, &c->net, NL_LINKS | NL_ADDRS | NL_ROUTES | NL_NEIGHS))
 		return EXIT_TROUBLE;
-	}
-	c->ifaces = calloc(c->links.count ? c->links.count : 1, sizeof(*c->ifaces));
+	c->ifaces = calloc(c->net.links.count ? c->net.links.count : 1, sizeof(*c->ifaces));
 	if (!c->ifaces)
 		return EXIT_TROUBLE;
 	err = read_conf("all", &c->all);
@@ -219,8 +198,8 @@ static int load_state(struct audit_cmd *c)
 		cli_error(CMD, "cannot read %s/all: %s", SYSCTL_CONF_ROOT, strerror(-err));
 		return EXIT_TROUBLE;
 	}
-	for (size_t i = 0; i < c->links.count; i++) {
-		const struct nl_link *l = &c->links.items[i];
+	for (size_t i = 0; i < c->net.links.count; i++) {
+		const struct nl_link *l = &c->net.links.items[i];
 		struct lvs_iface *ifc = &c->ifaces[c->iface_count++];
 
 		snprintf(ifc->name, sizeof(ifc->name), "%s", l->name);
@@ -228,8 +207,8 @@ static int load_state(struct audit_cmd *c)
 		ifc->up = l->flags & IFF_UP;
 		ifc->loopback = l->flags & IFF_LOOPBACK;
 		ifc->arp = ifc->up && nl_link_is_arp_capable(l);
-		for (size_t r = 0; r < c->routes.count; r++)
-			if (c->routes.items[r].dst_len == 0 && c->routes.items[r].oif == l->ifindex)
+		for (size_t r = 0; r < c->net.routes.count; r++)
+			if (c->net.routes.items[r].dst_len == 0 && c->net.routes.items[r].oif == l->ifindex)
 				ifc->default_route = true;
 		read_conf(l->name, &ifc->conf);
 	}
@@ -240,9 +219,9 @@ static int check_interface(struct audit_cmd *c)
 {
 	if (!c->ifname)
 		return 0;
-	for (size_t i = 0; i < c->links.count; i++)
-		if (!strcmp(c->links.items[i].name, c->ifname))
-			c->probe_link = &c->links.items[i];
+	for (size_t i = 0; i < c->net.links.count; i++)
+		if (!strcmp(c->net.links.items[i].name, c->ifname))
+			c->probe_link = &c->net.links.items[i];
 	if (!c->probe_link) {
 		cli_error(CMD, "unknown interface '%s'", c->ifname);
 		return EXIT_TROUBLE;
@@ -275,20 +254,20 @@ static bool is_loopback_net(struct in_addr a)
 /* The VIPs to ask for: those named, else those held on lo. */
 static int choose_probe_vips(struct audit_cmd *c)
 {
-	c->probes = calloc(MAX_VIPS, sizeof(*c->probes));
+	c->probes = calloc(LVS_MAX_VIPS, sizeof(*c->probes));
 	if (!c->probes)
 		return EXIT_TROUBLE;
-	for (unsigned v = 0; v < c->vip_count; v++)
-		c->probes[c->probe_count++].vip = c->vips[v];
-	for (size_t i = 0; i < c->addrs.count && c->vip_count == 0; i++) {
-		const struct nl_addr *a = &c->addrs.items[i];
+	for (unsigned v = 0; v < c->vips.count; v++)
+		c->probes[c->probe_count++].vip = c->vips.addr[v];
+	for (size_t i = 0; i < c->net.addrs.count && c->vips.count == 0; i++) {
+		const struct nl_addr *a = &c->net.addrs.items[i];
 		bool seen = false;
 
 		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr))
 			continue;
 		for (unsigned p = 0; p < c->probe_count; p++)
 			seen |= c->probes[p].vip.s_addr == a->addr.s_addr;
-		if (!seen && c->probe_count < MAX_VIPS)
+		if (!seen && c->probe_count < LVS_MAX_VIPS)
 			c->probes[c->probe_count++].vip = a->addr;
 	}
 	if (c->probe_count == 0) {
@@ -303,8 +282,8 @@ static struct in_addr sender_address(const struct audit_cmd *c)
 {
 	struct in_addr none = { 0 };
 
-	for (size_t i = 0; i < c->addrs.count; i++) {
-		const struct nl_addr *a = &c->addrs.items[i];
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		const struct nl_addr *a = &c->net.addrs.items[i];
 
 		if (a->ifindex == c->probe_link->ifindex && !a->secondary &&
 		    a->scope == RT_SCOPE_UNIVERSE)
@@ -315,9 +294,9 @@ static struct in_addr sender_address(const struct audit_cmd *c)
 
 static bool holds_on_probe_link(const struct audit_cmd *c, struct in_addr vip)
 {
-	for (size_t i = 0; i < c->addrs.count; i++)
-		if (c->addrs.items[i].ifindex == c->probe_link->ifindex &&
-		    c->addrs.items[i].addr.s_addr == vip.s_addr)
+	for (size_t i = 0; i < c->net.addrs.count; i++)
+		if (c->net.addrs.items[i].ifindex == c->probe_link->ifindex &&
+		    c->net.addrs.items[i].addr.s_addr == vip.s_addr)
 			return true;
 	return false;
 }
@@ -482,9 +461,9 @@ static const char *host_role(const struct audit_cmd *c)
 {
 	if (lvs_host_is_real_server(&c->host))
 		return "real-server";
-	for (unsigned v = 0; v < c->vip_count; v++)
-		for (size_t i = 0; i < c->addrs.count; i++)
-			if (c->addrs.items[i].addr.s_addr == c->vips[v].s_addr && !on_loopback(c, c->addrs.items[i].ifindex))
+	for (unsigned v = 0; v < c->vips.count; v++)
+		for (size_t i = 0; i < c->net.addrs.count; i++)
+			if (c->net.addrs.items[i].addr.s_addr == c->vips.addr[v].s_addr && !on_loopback(c, c->net.addrs.items[i].ifindex))
 				return "director";
 	return "other";
 }
@@ -503,8 +482,8 @@ static void report_host_text(const struct audit_cmd *c)
 	unsigned shown = 0;
 
 	printf("host: %s", host_role(c));
-	for (size_t i = 0; i < c->addrs.count; i++) {
-		const struct nl_addr *a = &c->addrs.items[i];
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		const struct nl_addr *a = &c->net.addrs.items[i];
 
 		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr))
 			continue;
@@ -522,8 +501,8 @@ static void report_host_json(const struct audit_cmd *c, struct json *j)
 	json_string(j, "type", "host");
 	json_string(j, "role", host_role(c));
 	json_array_begin(j, "lo_vips");
-	for (size_t i = 0; i < c->addrs.count; i++) {
-		const struct nl_addr *a = &c->addrs.items[i];
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		const struct nl_addr *a = &c->net.addrs.items[i];
 
 		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr))
 			continue;
@@ -658,12 +637,12 @@ static int run(struct audit_cmd *c)
 		.all = c->all,
 		.ifaces = c->ifaces,
 		.iface_count = c->iface_count,
-		.addrs = c->addrs.items,
-		.addr_count = c->addrs.count,
-		.neighs = c->neighs.items,
-		.neigh_count = c->neighs.count,
-		.vips = c->vips,
-		.vip_count = c->vip_count,
+		.addrs = c->net.addrs.items,
+		.addr_count = c->net.addrs.count,
+		.neighs = c->net.neighs.items,
+		.neigh_count = c->net.neighs.count,
+		.vips = c->vips.addr,
+		.vip_count = c->vips.count,
 		.force_real_server = c->force_real_server,
 	};
 	if (lvs_audit(&c->host, &c->findings) < 0) {
@@ -700,10 +679,7 @@ int cmd_audit(int argc, char **argv)
 	free(c.probes);
 	free(c.findings.items);
 	free(c.ifaces);
-	free(c.links.items);
-	free(c.addrs.items);
-	free(c.routes.items);
-	free(c.neighs.items);
+	nl_snapshot_free(&c.net);
 	if (c.nl.sock)
 		nl_close(&c.nl);
 	return status;

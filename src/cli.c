@@ -106,6 +106,18 @@ int cli_open_link(const char *cmd, struct link *l, const char *ifname, enum link
 	return EXIT_TROUBLE;
 }
 
+int cli_read_network(const char *cmd, struct nl *nl, struct nl_snapshot *snap, unsigned parts)
+{
+	int err = nl_open(nl, 0);
+
+	if (!err)
+		err = nl_snapshot_load(nl, snap, parts);
+	if (!err)
+		return 0;
+	cli_error(cmd, "cannot read interfaces and addresses (netlink): %s", strerror(-err));
+	return EXIT_TROUBLE;
+}
+
 bool cli_parse_ulong(const char *cmd, const char *opt, const char *text, unsigned long min,
 		     unsigned long max, unsigned long *out)
 {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "link.h"
+#include "netlink.h"
 
 /* Exit codes, documented once (and in arpkit(8)). */
 enum {
@@ -35,6 +36,10 @@ int cli_limit_caps(const char *cmd, unsigned keep);
 
 /* Opens a link and turns each failure into one clear line. 0 or EXIT_TROUBLE. */
 int cli_open_link(const char *cmd, struct link *l, const char *ifname, enum link_filter filter);
+
+/* Opens a request socket and reads the parts of the network state a command needs
+ * (enum nl_parts); one clear line on failure. 0 or EXIT_TROUBLE. */
+int cli_read_network(const char *cmd, struct nl *nl, struct nl_snapshot *snap, unsigned parts);
 
 /* Range-checked numbers for options: prints "invalid --opt value 'x'" on failure. */
 bool cli_parse_ulong(const char *cmd, const char *opt, const char *text, unsigned long min,

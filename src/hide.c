@@ -25,7 +25,6 @@
 #include "sysctl.h"
 
 #define CMD "hide"
-#define MAX_VIPS 256
 #define PERSIST_DEFAULT "/etc/sysctl.d/90-arpkit-lvs.conf"
 
 enum hide_action { HIDE_ADD, HIDE_DEL, HIDE_SHOW };
@@ -44,12 +43,10 @@ struct hide_cmd {
 	const char *dev_name;
 	const char *persist_file;
 	bool persist, keep_sysctls, json;
-	struct in_addr vips[MAX_VIPS];
-	unsigned vip_count;
+	struct lvs_vip_set vips;
 
 	struct nl nl;
-	nl_link_list links;
-	nl_addr_list addrs;
+	struct nl_snapshot net;
 	const struct nl_link *dev;
 	struct managed_scope *scopes; /* scopes[0] is all */
 	unsigned scope_count;
@@ -118,35 +115,16 @@ static int parse_action(struct hide_cmd *c, const char *word)
 
 static int parse_vip(struct hide_cmd *c, const char *text)
 {
-	struct in_addr vip;
 	const char *why;
-	char *slash = strchr(text, '/');
 
-	/* "VIP/32" is what people type from habit; any other mask is a mistake. */
-	if (slash && strcmp(slash, "/32"))
-		return cli_usage_error(CMD, "'%s' is not a VIP: a hidden VIP is always a /32", text);
-	if (slash) {
-		char plain[IPV4_STRLEN];
-
-		if ((size_t)(slash - text) >= sizeof(plain))
-			return cli_usage_error(CMD, "'%s' is not a VIP: not an IPv4 address", text);
-		memcpy(plain, text, (size_t)(slash - text));
-		plain[slash - text] = '\0';
-		if (ipv4_parse(plain, &vip) < 0)
-			return cli_usage_error(CMD, "'%s' is not a VIP: not an IPv4 address", text);
-	} else if (ipv4_parse(text, &vip) < 0) {
-		return cli_usage_error(CMD, "'%s' is not a VIP: not an IPv4 address", text);
-	}
-	why = lvs_vip_unusable(vip);
-	if (why)
+	switch (lvs_vip_set_add(&c->vips, text, &why)) {
+	case 0:
+		return 0;
+	case -ENOSPC:
+		return cli_usage_error(CMD, "too many VIPs (at most %d)", LVS_MAX_VIPS);
+	default:
 		return cli_usage_error(CMD, "'%s' is not a VIP: %s", text, why);
-	for (unsigned i = 0; i < c->vip_count; i++)
-		if (c->vips[i].s_addr == vip.s_addr)
-			return 0;
-	if (c->vip_count == MAX_VIPS)
-		return cli_usage_error(CMD, "too many VIPs (at most %d)", MAX_VIPS);
-	c->vips[c->vip_count++] = vip;
-	return 0;
+	}
 }
 
 static int parse_options(struct hide_cmd *c, int argc, char **argv)
@@ -191,9 +169,9 @@ static int parse_options(struct hide_cmd *c, int argc, char **argv)
 		if (status)
 			return status;
 	}
-	if (c->action != HIDE_SHOW && c->vip_count == 0)
+	if (c->action != HIDE_SHOW && c->vips.count == 0)
 		return cli_usage_error(CMD, "%s needs at least one VIP", argv[optind - 1]);
-	if (c->action == HIDE_SHOW && c->vip_count)
+	if (c->action == HIDE_SHOW && c->vips.count)
 		return cli_usage_error(CMD, "show takes no VIP");
 	if (c->persist && c->action != HIDE_ADD)
 		return cli_usage_error(CMD, "--persist goes with add (to undo it, delete %s)",
@@ -207,25 +185,15 @@ static int parse_options(struct hide_cmd *c, int argc, char **argv)
 
 static int load_state(struct hide_cmd *c)
 {
-	int err = nl_open(&c->nl, 0);
-
-	if (!err)
-		err = nl_dump_links(&c->nl, &c->links);
-	if (!err)
-		err = nl_dump_addrs(&c->nl, 0, &c->addrs);
-	if (err) {
-		cli_error(CMD, "cannot read interfaces and addresses (netlink): %s", strerror(-err));
-		return EXIT_TROUBLE;
-	}
-	return 0;
+	return cli_read_network(CMD, &c->nl, &c->net, NL_LINKS | NL_ADDRS);
 }
 
 static int reload_addrs(struct hide_cmd *c)
 {
 	int err;
 
-	c->addrs.count = 0;
-	err = nl_dump_addrs(&c->nl, 0, &c->addrs);
+	c->net.addrs.count = 0;
+	err = nl_dump_addrs(&c->nl, 0, &c->net.addrs);
 	if (err)
 		cli_error(CMD, "cannot read addresses (netlink): %s", strerror(-err));
 	return err ? EXIT_TROUBLE : 0;
@@ -233,9 +201,9 @@ static int reload_addrs(struct hide_cmd *c)
 
 static const struct nl_link *link_by_index(const struct hide_cmd *c, int ifindex)
 {
-	for (size_t i = 0; i < c->links.count; i++)
-		if (c->links.items[i].ifindex == ifindex)
-			return &c->links.items[i];
+	for (size_t i = 0; i < c->net.links.count; i++)
+		if (c->net.links.items[i].ifindex == ifindex)
+			return &c->net.links.items[i];
 	return NULL;
 }
 
@@ -252,9 +220,9 @@ static bool is_hiding_device(const struct hide_cmd *c, const struct nl_link *l)
 
 static int choose_device(struct hide_cmd *c)
 {
-	for (size_t i = 0; i < c->links.count; i++)
-		if (!strcmp(c->links.items[i].name, c->dev_name))
-			c->dev = &c->links.items[i];
+	for (size_t i = 0; i < c->net.links.count; i++)
+		if (!strcmp(c->net.links.items[i].name, c->dev_name))
+			c->dev = &c->net.links.items[i];
 	if (!c->dev) {
 		cli_error(CMD, "unknown device '%s'", c->dev_name);
 		return EXIT_TROUBLE;
@@ -272,21 +240,21 @@ static int check_vips_against_host(const struct hide_cmd *c)
 {
 	char vip[IPV4_STRLEN];
 
-	for (unsigned v = 0; v < c->vip_count; v++) {
-		ipv4_format(c->vips[v], vip);
-		for (size_t i = 0; i < c->addrs.count; i++) {
-			const struct nl_addr *a = &c->addrs.items[i];
+	for (unsigned v = 0; v < c->vips.count; v++) {
+		ipv4_format(c->vips.addr[v], vip);
+		for (size_t i = 0; i < c->net.addrs.count; i++) {
+			const struct nl_addr *a = &c->net.addrs.items[i];
 			const struct nl_link *l = link_by_index(c, a->ifindex);
 			uint32_t host_bits = ~ipv4_netmask(a->prefixlen);
 
 			if (!l)
 				continue;
 			if (a->prefixlen < 31 && nl_link_is_arp_capable(l) &&
-			    (ntohl(c->vips[v].s_addr) & host_bits) == host_bits &&
-			    ipv4_in_subnet(c->vips[v], a->addr, a->prefixlen))
+			    (ntohl(c->vips.addr[v].s_addr) & host_bits) == host_bits &&
+			    ipv4_in_subnet(c->vips.addr[v], a->addr, a->prefixlen))
 				return cli_usage_error(CMD, "'%s' is not a VIP: the broadcast address "
 							    "of %s's subnet", vip, l->name);
-			if (a->addr.s_addr != c->vips[v].s_addr || c->action != HIDE_ADD)
+			if (a->addr.s_addr != c->vips.addr[v].s_addr || c->action != HIDE_ADD)
 				continue;
 			if (nl_link_is_arp_capable(l)) {
 				cli_error(CMD, "%s is configured on %s, which answers ARP for it; a "
@@ -309,13 +277,13 @@ static int check_vips_against_host(const struct hide_cmd *c)
 /* all, then every interface that carries ARP now; with their current values. */
 static int read_scopes(struct hide_cmd *c)
 {
-	c->scopes = calloc(c->links.count + 1, sizeof(*c->scopes));
+	c->scopes = calloc(c->net.links.count + 1, sizeof(*c->scopes));
 	if (!c->scopes)
 		return EXIT_TROUBLE;
 	snprintf(c->scopes[0].name, sizeof(c->scopes[0].name), "all");
 	c->scope_count = 1;
-	for (size_t i = 0; i < c->links.count; i++) {
-		const struct nl_link *l = &c->links.items[i];
+	for (size_t i = 0; i < c->net.links.count; i++) {
+		const struct nl_link *l = &c->net.links.items[i];
 
 		if (!carries_arp(l))
 			continue;
@@ -403,8 +371,8 @@ static void report_address(struct hide_cmd *c, struct in_addr vip, const char *w
 
 static bool on_dev_as_32(const struct hide_cmd *c, struct in_addr vip)
 {
-	for (size_t i = 0; i < c->addrs.count; i++) {
-		const struct nl_addr *a = &c->addrs.items[i];
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		const struct nl_addr *a = &c->net.addrs.items[i];
 
 		if (a->ifindex == c->dev->ifindex && a->addr.s_addr == vip.s_addr && a->prefixlen == 32)
 			return true;
@@ -430,20 +398,20 @@ static int run_add(struct hide_cmd *c)
 		for (unsigned k = 0; k < 2 && !status; k++)
 			if (!value_hides(k, c->scopes[s].value[k]))
 				status = set_sysctl(c, &c->scopes[s], k, target[k]);
-	for (unsigned v = 0; v < c->vip_count && !status; v++) {
+	for (unsigned v = 0; v < c->vips.count && !status; v++) {
 		int err;
 		char text[IPV4_STRLEN];
 
-		if (on_dev_as_32(c, c->vips[v]))
+		if (on_dev_as_32(c, c->vips.addr[v]))
 			continue;
-		err = nl_addr_add(&c->nl, c->dev->ifindex, c->vips[v], 32, RT_SCOPE_HOST, NULL);
+		err = nl_addr_add(&c->nl, c->dev->ifindex, c->vips.addr[v], 32, RT_SCOPE_HOST, NULL);
 		if (err) {
-			cli_error(CMD, "cannot add %s/32 to %s: %s", ipv4_format(c->vips[v], text),
+			cli_error(CMD, "cannot add %s/32 to %s: %s", ipv4_format(c->vips.addr[v], text),
 				  c->dev->name, strerror(-err));
 			status = EXIT_TROUBLE;
 			break;
 		}
-		report_address(c, c->vips[v], "added");
+		report_address(c, c->vips.addr[v], "added");
 	}
 	return status;
 }
@@ -461,8 +429,8 @@ static size_t count_hidden_vips(const struct hide_cmd *c)
 {
 	size_t count = 0;
 
-	for (size_t i = 0; i < c->addrs.count; i++) {
-		if (is_lo_vip(c, &c->addrs.items[i]))
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		if (is_lo_vip(c, &c->net.addrs.items[i]))
 			count++;
 	}
 	return count;
@@ -475,20 +443,20 @@ static int run_del(struct hide_cmd *c)
 	int status = 0;
 
 	/* The address goes first: once it is gone there is nothing left to answer for. */
-	for (unsigned v = 0; v < c->vip_count; v++) {
+	for (unsigned v = 0; v < c->vips.count; v++) {
 		char text[IPV4_STRLEN];
 		int err;
 
-		if (!on_dev_as_32(c, c->vips[v]))
+		if (!on_dev_as_32(c, c->vips.addr[v]))
 			continue;
-		err = nl_addr_del(&c->nl, c->dev->ifindex, c->vips[v], 32);
+		err = nl_addr_del(&c->nl, c->dev->ifindex, c->vips.addr[v], 32);
 		if (err && err != -EADDRNOTAVAIL) {
-			cli_error(CMD, "cannot remove %s/32 from %s: %s", ipv4_format(c->vips[v], text),
+			cli_error(CMD, "cannot remove %s/32 from %s: %s", ipv4_format(c->vips.addr[v], text),
 				  c->dev->name, strerror(-err));
 			return EXIT_TROUBLE;
 		}
 		if (!err)
-			report_address(c, c->vips[v], "removed");
+			report_address(c, c->vips.addr[v], "removed");
 	}
 	if (c->keep_sysctls)
 		return 0;
@@ -514,8 +482,8 @@ static void show_text(const struct hide_cmd *c)
 	char text[IPV4_STRLEN];
 	size_t shown = 0;
 
-	for (size_t i = 0; i < c->addrs.count; i++) {
-		const struct nl_addr *a = &c->addrs.items[i];
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		const struct nl_addr *a = &c->net.addrs.items[i];
 		const struct nl_link *l = link_by_index(c, a->ifindex);
 
 		if (!is_lo_vip(c, a))
@@ -547,8 +515,8 @@ static void show_json(struct hide_cmd *c)
 
 	json_object_begin(&c->j, NULL);
 	json_array_begin(&c->j, "hidden_vips");
-	for (size_t i = 0; i < c->addrs.count; i++) {
-		const struct nl_addr *a = &c->addrs.items[i];
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		const struct nl_addr *a = &c->net.addrs.items[i];
 		const struct nl_link *l = link_by_index(c, a->ifindex);
 
 		if (!is_lo_vip(c, a))
@@ -605,8 +573,8 @@ static int persist_content(const struct hide_cmd *c, char *buf, size_t cap)
 	     "# the interface's own value; both are set so that neither a new interface\n"
 	     "# nor a later change to one of them brings the answers back.\n"
 	     "# VIPs:", c->dev->name);
-	for (unsigned v = 0; v < c->vip_count; v++)
-		EMIT(" %s/32", ipv4_format(c->vips[v], vip));
+	for (unsigned v = 0; v < c->vips.count; v++)
+		EMIT(" %s/32", ipv4_format(c->vips.addr[v], vip));
 	EMIT("\n");
 	for (unsigned s = 0; s < c->scope_count; s++)
 		for (unsigned k = 0; k < 2; k++)
@@ -660,18 +628,18 @@ static void print_snippets(const struct hide_cmd *c)
 
 	printf("\n# The VIP, once the sysctls are in place (boot applies sysctl.d first).\n"
 	       "# ip(8), e.g. from a unit ordered after systemd-sysctl.service:\n");
-	for (unsigned v = 0; v < c->vip_count; v++)
-		printf("ip addr add %s/32 dev %s scope host\n", ipv4_format(c->vips[v], vip), dev);
+	for (unsigned v = 0; v < c->vips.count; v++)
+		printf("ip addr add %s/32 dev %s scope host\n", ipv4_format(c->vips.addr[v], vip), dev);
 	printf("\n# ifupdown, /etc/network/interfaces:\niface %s inet loopback\n", dev);
-	for (unsigned v = 0; v < c->vip_count; v++) {
-		ipv4_format(c->vips[v], vip);
+	for (unsigned v = 0; v < c->vips.count; v++) {
+		ipv4_format(c->vips.addr[v], vip);
 		printf("    up ip addr add %s/32 dev %s scope host\n", vip, dev);
 		printf("    down ip addr del %s/32 dev %s\n", vip, dev);
 	}
 	printf("\n# systemd-networkd, /etc/systemd/network/10-%s-vip.network:\n"
 	       "[Match]\nName=%s\n", dev, dev);
-	for (unsigned v = 0; v < c->vip_count; v++)
-		printf("\n[Address]\nAddress=%s/32\nScope=host\n", ipv4_format(c->vips[v], vip));
+	for (unsigned v = 0; v < c->vips.count; v++)
+		printf("\n[Address]\nAddress=%s/32\nScope=host\n", ipv4_format(c->vips.addr[v], vip));
 }
 
 static int run_persist(struct hide_cmd *c)
@@ -750,8 +718,7 @@ int cmd_hide(int argc, char **argv)
 	if (status == 0)
 		status = run(&c);
 	free(c.scopes);
-	free(c.links.items);
-	free(c.addrs.items);
+	nl_snapshot_free(&c.net);
 	if (c.nl.sock)
 		nl_close(&c.nl);
 	return status;

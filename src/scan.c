@@ -41,9 +41,7 @@ struct scan_cmd {
 
 	struct targets targets;
 	struct nl nl;
-	nl_link_list links;
-	nl_addr_list addrs;
-	nl_route_list routes;
+	struct nl_snapshot net;
 	struct nl_link iface;
 	struct link io;
 	bool io_open;
@@ -267,28 +265,12 @@ static int parse_targets(struct scan_cmd *c)
 	return 0;
 }
 
-static int load_network_state(struct scan_cmd *c)
-{
-	int err = nl_open(&c->nl, 0);
-
-	if (!err)
-		err = nl_dump_links(&c->nl, &c->links);
-	if (!err)
-		err = nl_dump_addrs(&c->nl, 0, &c->addrs);
-	if (!err)
-		err = nl_dump_routes(&c->nl, &c->routes);
-	if (err) {
-		cli_error(CMD, "cannot read interfaces and addresses (netlink): %s", strerror(-err));
-		return EXIT_TROUBLE;
-	}
-	return 0;
-}
 
 static const struct nl_link *find_link(const struct scan_cmd *c, const char *name, int ifindex)
 {
-	for (size_t i = 0; i < c->links.count; i++)
-		if (name ? !strcmp(c->links.items[i].name, name) : c->links.items[i].ifindex == ifindex)
-			return &c->links.items[i];
+	for (size_t i = 0; i < c->net.links.count; i++)
+		if (name ? !strcmp(c->net.links.items[i].name, name) : c->net.links.items[i].ifindex == ifindex)
+			return &c->net.links.items[i];
 	return NULL;
 }
 
@@ -303,9 +285,9 @@ static int choose_interface(struct scan_cmd *c)
 			return EXIT_TROUBLE;
 		}
 	} else {
-		for (size_t i = 0; i < c->routes.count && !l; i++)
-			if (c->routes.items[i].dst_len == 0 && c->routes.items[i].oif > 0)
-				l = find_link(c, NULL, c->routes.items[i].oif);
+		for (size_t i = 0; i < c->net.routes.count && !l; i++)
+			if (c->net.routes.items[i].dst_len == 0 && c->net.routes.items[i].oif > 0)
+				l = find_link(c, NULL, c->net.routes.items[i].oif);
 		if (!l) {
 			cli_error(CMD, "no default route to take the interface from; name one with -I");
 			return EXIT_TROUBLE;
@@ -333,8 +315,8 @@ static int add_localnet(struct scan_cmd *c)
 {
 	unsigned added = 0;
 
-	for (size_t i = 0; i < c->addrs.count; i++) {
-		const struct nl_addr *a = &c->addrs.items[i];
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		const struct nl_addr *a = &c->net.addrs.items[i];
 		uint32_t mask = ipv4_netmask(a->prefixlen), net = ntohl(a->addr.s_addr) & mask;
 		int err;
 
@@ -389,8 +371,8 @@ static void choose_source(struct scan_cmd *c)
 	targets_cursor_start(&c->targets, &cursor);
 	if (!targets_cursor_next(&c->targets, &cursor, &first, &index))
 		return;
-	for (size_t i = 0; i < c->addrs.count; i++) {
-		const struct nl_addr *a = &c->addrs.items[i];
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		const struct nl_addr *a = &c->net.addrs.items[i];
 
 		if (!usable_addr(c, a))
 			continue;
@@ -612,9 +594,7 @@ static void cleanup(struct scan_cmd *c)
 	pcap_writer_close(c->pcap);
 	vendor_db_free(c->vendors);
 	targets_free(&c->targets);
-	free(c->links.items);
-	free(c->addrs.items);
-	free(c->routes.items);
+	nl_snapshot_free(&c->net);
 	if (c->nl.sock)
 		nl_close(&c->nl);
 }
@@ -631,7 +611,7 @@ int cmd_scan(int argc, char **argv)
 	if (status == 0)
 		status = parse_targets(&c);
 	if (status == 0)
-		status = load_network_state(&c);
+		status = cli_read_network(CMD, &c.nl, &c.net, NL_LINKS | NL_ADDRS | NL_ROUTES);
 	if (status == 0)
 		status = choose_interface(&c);
 	if (status == 0 && c.localnet)

@@ -9,6 +9,7 @@
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "lvs_audit.h"
@@ -439,6 +440,26 @@ static void test_hidden_vip_shape(void **state)
 	assert_string_equal(lvs_check_name(LVS_CHECK_COUNT), "?");
 }
 
+static void test_vip_set_parses_as_typed(void **state)
+{
+	static struct lvs_vip_set set;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(lvs_vip_set_add(&set, "192.0.2.100", &why), 0);
+	assert_int_equal(lvs_vip_set_add(&set, "192.0.2.100/32", &why), 0);
+	assert_int_equal(set.count, 1);
+	assert_int_equal(lvs_vip_set_add(&set, "192.0.2.100/24", &why), -EINVAL);
+	assert_string_equal(why, "a hidden VIP is always a /32");
+	assert_int_equal(lvs_vip_set_add(&set, "192.0.2.1000", &why), -EINVAL);
+	assert_string_equal(why, "not an IPv4 address");
+	assert_int_equal(lvs_vip_set_add(&set, "192.0.2.100.192.0.2.100/32", &why), -EINVAL);
+	assert_int_equal(lvs_vip_set_add(&set, "224.0.0.1", &why), -EINVAL);
+	assert_non_null(why);
+	set.count = LVS_MAX_VIPS;
+	assert_int_equal(lvs_vip_set_add(&set, "192.0.2.101", &why), -ENOSPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_responders),
 		cmocka_unit_test(test_vip_usable),
 		cmocka_unit_test(test_hidden_vip_shape),
+		cmocka_unit_test(test_vip_set_parses_as_typed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
