@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -26,8 +27,8 @@ static const struct sock_filter ring_filter[] = {
 	BPF_STMT(BPF_RET | BPF_K, RXRING_IPV4_SNAPLEN),
 };
 
-int rxring_setup(struct rxring *r, int fd, unsigned block_size, unsigned block_count,
-		 unsigned retire_ms)
+static int ring_setup(struct rxring *r, int fd, unsigned block_size, unsigned block_count,
+		      unsigned retire_ms, bool own_filter)
 {
 	struct sock_fprog prog = {
 		.len = sizeof(ring_filter) / sizeof(ring_filter[0]),
@@ -42,8 +43,9 @@ int rxring_setup(struct rxring *r, int fd, unsigned block_size, unsigned block_c
 	if (page <= 0 || block_size == 0 || block_size % (unsigned)page ||
 	    (block_size & (block_size - 1)) || block_count == 0)
 		return -EINVAL;
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
-	    setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
+	if (own_filter && setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
 		return -errno;
 	memset(&req, 0, sizeof(req));
 	req.tp_block_size = block_size;
@@ -66,6 +68,18 @@ int rxring_setup(struct rxring *r, int fd, unsigned block_size, unsigned block_c
 	r->block_size = block_size;
 	r->block_count = block_count;
 	return 0;
+}
+
+int rxring_setup(struct rxring *r, int fd, unsigned block_size, unsigned block_count,
+		 unsigned retire_ms)
+{
+	return ring_setup(r, fd, block_size, block_count, retire_ms, true);
+}
+
+int rxring_attach(struct rxring *r, int fd, unsigned block_size, unsigned block_count,
+		  unsigned retire_ms)
+{
+	return ring_setup(r, fd, block_size, block_count, retire_ms, false);
 }
 
 void rxring_close(struct rxring *r)

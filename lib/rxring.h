@@ -37,6 +37,13 @@ typedef void (*rxring_frame_fn)(void *ctx, const uint8_t *frame, size_t len, uin
  */
 int rxring_setup(struct rxring *r, int fd, unsigned block_size, unsigned block_count,
 		 unsigned retire_ms);
+/*
+ * The same ring, keeping the filter the socket already has (link_open's): for a
+ * reader that wants only what that filter passes. A small block_size and retire_ms
+ * keep the delay short: the reader sees a frame only once its block is handed over.
+ */
+int rxring_attach(struct rxring *r, int fd, unsigned block_size, unsigned block_count,
+		  unsigned retire_ms);
 void rxring_close(struct rxring *r);
 
 /* Hand every frame of the ready blocks (at most max_blocks) to fn and give the

@@ -8,9 +8,13 @@
 
 #include "frame.h"
 #include "pace.h"
+#include "rxring.h"
+#include "txring.h"
 
 #define ARP_TPA_OFFSET 24   /* within the ARP payload */
 #define RX_BATCHES_PER_STEP 32
+#define RX_BLOCKS_PER_STEP 64
+#define TX_RING_FULL_WAIT_NS (50 * NS_PER_US)
 #define MAX_BURST 64
 /*
  * --rate max: no clock, but at most WINDOW requests in flight, so a responder's
@@ -54,6 +58,10 @@ struct scan_run {
 	struct scan_counters counters;
 	struct link_tx tx;
 	struct link_rx rx;
+	struct txring *txring;    /* when set, requests go through it, not sendmmsg */
+	struct rxring *rxring;    /* when set, replies come from it, not recvmmsg */
+	uint64_t ring_read_ns;    /* receive time of the frames being drained */
+	bool tx_full;             /* the ring's next slot is still the kernel's */
 
 	/* The in-flight window of --rate max: when batches went, sends counted per round. */
 	uint64_t round_sent, round_answered_base, round_expired;
@@ -113,6 +121,12 @@ int scan_run_create(struct scan_run **out, const struct scan_config *cfg,
 	return 0;
 }
 
+void scan_run_use_rings(struct scan_run *run, struct txring *tx, struct rxring *rx)
+{
+	run->txring = tx;
+	run->rxring = rx;
+}
+
 void scan_run_free(struct scan_run *run)
 {
 	if (!run)
@@ -153,6 +167,23 @@ static uint32_t elapsed_us(const struct scan_run *run, uint64_t now)
 	return (uint32_t)((now - run->start_ns) / NS_PER_US);
 }
 
+static uint8_t *next_slot(struct scan_run *run)
+{
+	if (!run->txring)
+		return link_tx_slot(&run->tx);
+	if (txring_frame_room(run->txring) < run->request_len)
+		return NULL;
+	return txring_slot(run->txring);
+}
+
+static void commit_slot(struct scan_run *run)
+{
+	if (run->txring)
+		txring_commit(run->txring, run->request_len);
+	else
+		link_tx_commit(&run->tx, run->request_len);
+}
+
 /* Fills the batch with requests to the next silent targets of this round. */
 static unsigned fill_batch(struct scan_run *run, uint64_t now, unsigned wanted)
 {
@@ -160,9 +191,15 @@ static unsigned fill_batch(struct scan_run *run, uint64_t now, unsigned wanted)
 	uint32_t index;
 	unsigned filled = 0;
 
+	run->tx_full = false;
 	while (filled < wanted) {
-		uint8_t *slot;
+		/* The slot first: a target is taken from the cursor only when it can go. */
+		uint8_t *slot = next_slot(run);
 
+		if (!slot) {
+			run->tx_full = true;
+			break;
+		}
 		if (!targets_cursor_next(run->targets, &run->cursor, &addr, &index)) {
 			run->phase = PHASE_WAITING;
 			run->wait_until_ns = now + (run->cfg.timeout_ns << run->round);
@@ -170,10 +207,9 @@ static unsigned fill_batch(struct scan_run *run, uint64_t now, unsigned wanted)
 		}
 		if (run->first_reply[index] != SCAN_NONE)
 			continue;
-		slot = link_tx_slot(&run->tx);
 		memcpy(slot, run->request, run->request_len);
 		memcpy(slot + run->tpa_offset, &addr.s_addr, 4);
-		link_tx_commit(&run->tx, run->request_len);
+		commit_slot(run);
 		run->sent_us[index] = elapsed_us(run, now);
 		if (run->hooks.on_frame)
 			run->hooks.on_frame(run->hooks.ctx, true, slot, run->request_len,
@@ -255,8 +291,8 @@ static int send_due(struct scan_run *run, uint64_t now, uint64_t *wake_at)
 	run->counters.frames_sent += filled;
 	if (filled)
 		record_batch(run, now, filled);
-	if (filled && run->link) {
-		int sent = link_tx_flush(run->link, &run->tx);
+	if (filled && (run->link || run->txring)) {
+		int sent = run->txring ? txring_flush(run->txring) : link_tx_flush(run->link, &run->tx);
 
 		/* A queue that stays full past link_tx_flush's patience is congestion,
 		 * not failure: the unsent targets are still silent, a later round asks. */
@@ -266,7 +302,8 @@ static int send_due(struct scan_run *run, uint64_t now, uint64_t *wake_at)
 			return sent;
 	}
 	run->tx.count = 0;
-	*wake_at = run->phase == PHASE_SENDING ? now : run->wait_until_ns;
+	*wake_at = run->phase != PHASE_SENDING ? run->wait_until_ns :
+		   run->tx_full ? now + TX_RING_FULL_WAIT_NS : now;
 	return 0;
 }
 
@@ -364,8 +401,22 @@ int scan_run_receive(struct scan_run *run, const uint8_t *frame, size_t len, siz
 	return add_reply(run, &f, target, time_ns);
 }
 
+static void on_ring_frame(void *ctx, const uint8_t *frame, size_t len, uint64_t time_ns)
+{
+	struct scan_run *run = ctx;
+
+	/* The ring's stamps are CLOCK_REALTIME; the engine's clock is monotonic. */
+	(void)time_ns;
+	scan_run_receive(run, frame, len, len, run->ring_read_ns);
+}
+
 static int drain(struct scan_run *run)
 {
+	if (run->rxring) {
+		run->ring_read_ns = now_ns();
+		rxring_drain(run->rxring, on_ring_frame, run, RX_BLOCKS_PER_STEP);
+		return 0;
+	}
 	for (unsigned b = 0; b < RX_BATCHES_PER_STEP; b++) {
 		int n = link_rx_read(run->link, &run->rx);
 
@@ -434,8 +485,14 @@ int scan_run_wait(struct scan_run *run, volatile sig_atomic_t *stop)
 		if (wake_at > now)
 			sleep_until(run, wake_at, now);
 	}
-	if (run->link && link_stats(run->link, &received, &dropped) == 0)
+	if (run->rxring) {
+		uint64_t packets, drops;
+
+		if (rxring_stats(run->rxring, &packets, &drops) == 0)
+			run->counters.kernel_drops = (unsigned)drops;
+	} else if (run->link && link_stats(run->link, &received, &dropped) == 0) {
 		run->counters.kernel_drops = dropped;
+	}
 	return err;
 }
 

@@ -91,6 +91,13 @@ int scan_run_create(struct scan_run **out, const struct scan_config *cfg,
 		    const struct scan_hooks *hooks);
 void scan_run_free(struct scan_run *run);
 
+struct txring;
+struct rxring;
+/* Optional, before scan_run_start: send requests through a PACKET_MMAP TX ring (one
+ * system call per batch) and/or take replies from a TPACKET_V3 ring on the link's
+ * socket, instead of sendmmsg/recvmmsg on it. Either may be NULL; both outlive the run. */
+void scan_run_use_rings(struct scan_run *run, struct txring *tx, struct rxring *rx);
+
 void scan_run_start(struct scan_run *run, uint64_t now);
 /* Sends what is due at now. 0 with *wake_at the next instant to call again, 1 when
  * the scan is over, or -errno from the socket. */

@@ -82,7 +82,7 @@ static const char usage_text[] =
 	"answered), sent (no verification). Another MAC answering the probe or claiming\n"
 	"the address is a conflict.\n"
 	"Exit status: 0 all confirmed (or sent with --no-verify), 1 some not confirmed or\n"
-	"a conflict, 2 usage or system error (nothing is sent).\n";
+	"a conflict, 2 usage or system error (nothing is sent), or interrupted.\n";
 
 enum {
 	OPT_PEER = 256, OPT_FORCE, OPT_FORM, OPT_RATE, OPT_NO_VERIFY, OPT_NO_PROBE,
@@ -342,11 +342,12 @@ static int choose_peers(struct announce_cmd *c)
 				add_peer(&c->chosen[k], route->gateway);
 	}
 	for (unsigned p = 0; p < c->extra_peer_count; p++) {
-		int k = c->ifname ? 0 : iface_on_link(c, c->extra_peers[p]);
+		/* ARP reaches only the link: a peer off it could never answer. */
+		int k = iface_on_link(c, c->extra_peers[p]);
 
 		if (k < 0) {
-			cli_error(CMD, "peer %s is on no subnet of any chosen interface",
-				  ipv4_format(c->extra_peers[p], text));
+			cli_error(CMD, "peer %s is on no subnet of %s", ipv4_format(c->extra_peers[p], text),
+				  c->ifname ? c->ifname : "any chosen interface");
 			return EXIT_TROUBLE;
 		}
 		add_peer(&c->chosen[k], c->extra_peers[p]);

@@ -57,8 +57,9 @@ struct hide_cmd {
 
 static const char usage_text[] =
 	"Usage: arpkit hide add VIP... [--dev DEV] [--persist [--persist-file PATH]]\n"
-	"       arpkit hide del VIP... [--dev DEV] [--keep-sysctls]\n"
-	"       arpkit hide show [--json]\n"
+	"                              [--json]\n"
+	"       arpkit hide del VIP... [--dev DEV] [--keep-sysctls] [--json]\n"
+	"       arpkit hide show [--dev DEV] [--json]\n"
 	"\n"
 	"Configure this host as an LVS real server (direct routing or tunnelling): it\n"
 	"accepts packets for each VIP but never answers ARP for it, so only the director\n"

@@ -107,7 +107,8 @@ static const char usage_text[] =
 	"  -h, --help          this text\n"
 	"\n"
 	"Exit status: 0 a reply came (DAD: TARGET is free; -U/-A: sent), 1 no reply\n"
-	"(DAD: TARGET is in use), 2 usage or system error (nothing is sent).\n"
+	"(DAD: TARGET is in use), 2 usage or system error (nothing is sent; DAD: also\n"
+	"interrupted before it finished).\n"
 	"To move an address between hosts, use 'arpkit announce': it sends both forms,\n"
 	"probes first and proves the neighbours learnt it.\n";
 

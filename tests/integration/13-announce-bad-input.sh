@@ -39,6 +39,8 @@ check_refused "address held on another interface" "is not configured on veth-x" 
 check_refused "bad count" "--count '0' is out of range" "$ARPKIT" announce -c 0
 check_refused "bad form" "--form 'both-ways'" "$ARPKIT" announce --form both-ways
 check_refused "invalid peer" "invalid peer address" "$ARPKIT" announce --peer 1.2.3
+check_refused "peer off the link" "peer 198.51.100.1 is on no subnet of eth0" \
+	"$ARPKIT" announce -I eth0 --peer 198.51.100.1
 check_refused "no privileges" "needs CAP_NET_RAW" \
 	setpriv --inh-caps=-all --bounding-set=-all -- "$ARPKIT" announce -I eth0 "$SWAP_VIP"
 
