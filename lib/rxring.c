@@ -62,6 +62,10 @@ static int ring_setup(struct rxring *r, int fd, unsigned block_size, unsigned bl
 	if (r->map == MAP_FAILED) {
 		int err = -errno;
 
+		/* Give the ring back, or frames would go to a ring nobody reads and the
+		 * caller's fallback (plain reads on the socket) would see nothing. */
+		memset(&req, 0, sizeof(req));
+		setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req));
 		r->map = NULL;
 		return err;
 	}

@@ -291,7 +291,8 @@ static int send_due(struct scan_run *run, uint64_t now, uint64_t *wake_at)
 	run->counters.frames_sent += filled;
 	if (filled)
 		record_batch(run, now, filled);
-	if (filled && (run->link || run->txring)) {
+	/* A ring keeps frames the device refused queued: flush them even with none new. */
+	if ((filled || (run->txring && run->txring->queued)) && (run->link || run->txring)) {
 		int sent = run->txring ? txring_flush(run->txring) : link_tx_flush(run->link, &run->tx);
 
 		/* A queue that stays full past link_tx_flush's patience is congestion,

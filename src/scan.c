@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <linux/rtnetlink.h>
-#include <linux/if_packet.h>
-#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +32,7 @@
 #define SCAN_RX_BLOCK_SIZE 4096u
 #define SCAN_RX_RING_BYTES (4u << 20)
 #define SCAN_RX_RETIRE_MS 1
+#define SCAN_RING_MIN_TARGETS 1024
 
 struct scan_cmd {
 	const char *ifname;
@@ -64,6 +63,8 @@ struct scan_cmd {
 	struct json json_out;
 	bool progress_shown;
 	uint32_t shown;
+	struct mac vendor_mac;       /* the last MAC looked up, and its vendor: */
+	const char *vendor_name;     /* replies come in runs of one MAC (a proxy) */
 };
 
 static const char usage_text[] =
@@ -455,27 +456,68 @@ static bool vendor_wanted(const struct scan_cmd *c, const char *vendor)
 	return !c->vendor_pattern || strcasestr(vendor, c->vendor_pattern);
 }
 
+static const char *vendor_of(struct scan_cmd *c, const struct mac *mac)
+{
+	if (!c->vendor_name || !mac_equal(mac, &c->vendor_mac)) {
+		c->vendor_mac = *mac;
+		c->vendor_name = vendor_lookup(c->vendors, mac);
+	}
+	return c->vendor_name;
+}
+
+static char *put_octet(char *p, unsigned v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/* The text line 'IP<TAB>MAC<TAB>VENDOR[<TAB>CONFLICT]', built by hand: a /16 prints
+ * 65,536 of them, and printf's format parsing was a third of the user time. */
+static void print_text_line(const struct scan_reply *r, const char *vendor)
+{
+	static const char hex[] = "0123456789abcdef";
+	char line[IPV4_STRLEN + MAC_STRLEN + 16], *p = line;
+	const uint8_t *ip = (const uint8_t *)&r->ip.s_addr;
+
+	for (int i = 0; i < 4; i++) {
+		p = put_octet(p, ip[i]);
+		*p++ = i < 3 ? '.' : '\t';
+	}
+	for (int i = 0; i < MAC_LEN; i++) {
+		*p++ = hex[r->mac.octet[i] >> 4];
+		*p++ = hex[r->mac.octet[i] & 0xf];
+		*p++ = i < MAC_LEN - 1 ? ':' : '\t';
+	}
+	fwrite(line, 1, (size_t)(p - line), stdout);
+	fputs(vendor, stdout);
+	fputs(r->conflict ? "\tCONFLICT\n" : "\n", stdout);
+}
+
 static void print_reply(struct scan_cmd *c, const struct scan_reply *r)
 {
-	const char *vendor = vendor_lookup(c->vendors, &r->mac);
+	const char *vendor = vendor_of(c, &r->mac);
 	char ip[IPV4_STRLEN], mac[MAC_STRLEN];
 
 	if (!vendor_wanted(c, vendor))
 		return;
 	c->shown++;
+	if (!c->json) {
+		print_text_line(r, vendor);
+		return;
+	}
 	ipv4_format(r->ip, ip);
 	mac_format(&r->mac, mac);
-	if (c->json) {
-		json_object_begin(&c->json_out, NULL);
-		json_string(&c->json_out, "ip", ip);
-		json_string(&c->json_out, "mac", mac);
-		json_string(&c->json_out, "vendor", vendor);
-		json_double(&c->json_out, "rtt_ms", ns_to_ms(r->rtt_ns), 3);
-		json_bool(&c->json_out, "conflict", r->conflict);
-		json_object_end(&c->json_out);
-	} else {
-		printf("%s\t%s\t%s%s\n", ip, mac, vendor, r->conflict ? "\tCONFLICT" : "");
-	}
+	json_object_begin(&c->json_out, NULL);
+	json_string(&c->json_out, "ip", ip);
+	json_string(&c->json_out, "mac", mac);
+	json_string(&c->json_out, "vendor", vendor);
+	json_double(&c->json_out, "rtt_ms", ns_to_ms(r->rtt_ns), 3);
+	json_bool(&c->json_out, "conflict", r->conflict);
+	json_object_end(&c->json_out);
 }
 
 static void clear_progress(struct scan_cmd *c)
@@ -542,25 +584,22 @@ static void print_summary(const struct scan_cmd *c, const struct scan_run *run, 
 }
 
 /*
- * Shared-memory rings when the kernel has them: a TX ring sends a batch in one
- * system call, and the receive ring is filled without a system call per reply.
- * Either failing leaves the sendmmsg/recvmmsg path, which works everywhere.
+ * Shared-memory rings when the kernel has them, for scans big enough to earn their
+ * set-up: a TX ring sends a batch in one system call without per-frame message
+ * headers, and the receive ring is filled without a system call per reply (see
+ * bench/README.md). Each ring costs RCU grace periods (sleep, no CPU) to set up
+ * and tear down, tens of ms in all, which a small scan would feel. Either failing
+ * leaves the sendmmsg/recvmmsg path, which works everywhere.
  */
 static void open_rings(struct scan_cmd *c)
 {
-	const char *e = getenv("SCANX_RINGS");
-	unsigned mode = e ? (unsigned)atoi(e) : 3;
-	unsigned block = getenv("SCANX_BLOCK") ? (unsigned)atoi(getenv("SCANX_BLOCK")) : SCAN_RX_BLOCK_SIZE;
-	bool bypass = getenv("SCANX_BYPASS") != NULL;
-
-	if (getenv("SCANX_LBYPASS")) { int one = 1; setsockopt(c->io.fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)); }
-	if (mode & 1)
+	if (c->targets.total < SCAN_RING_MIN_TARGETS)
+		return;
 	c->tx_ringed = txring_open(&c->tx_ring, c->io.ifindex,
 				   c->cfg.vlan == VLAN_NONE ? ETHERTYPE_ARP : ETHERTYPE_VLAN,
-				   TXRING_DEFAULT_FRAME_SIZE, TXRING_DEFAULT_FRAMES, bypass) == 0;
-	if (mode & 2)
-	c->rx_ringed = rxring_attach(&c->rx_ring, c->io.fd, block,
-				     SCAN_RX_RING_BYTES / block, SCAN_RX_RETIRE_MS) == 0;
+				   TXRING_DEFAULT_FRAME_SIZE, TXRING_DEFAULT_FRAMES, false) == 0;
+	c->rx_ringed = rxring_attach(&c->rx_ring, c->io.fd, SCAN_RX_BLOCK_SIZE,
+				     SCAN_RX_RING_BYTES / SCAN_RX_BLOCK_SIZE, SCAN_RX_RETIRE_MS) == 0;
 }
 
 static int run_scan(struct scan_cmd *c)
@@ -593,6 +632,9 @@ static int run_scan(struct scan_cmd *c)
 		return EXIT_TROUBLE;
 	}
 	scan_run_use_rings(run, c->tx_ringed ? &c->tx_ring : NULL, c->rx_ringed ? &c->rx_ring : NULL);
+	/* Sorted output comes all at once: big writes, not one per 4 KiB. */
+	if (!c->stream)
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	json_init(&c->json_out, stdout);
 	cli_catch_signals();
 	start = now_ns();
