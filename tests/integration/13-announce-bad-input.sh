@@ -9,23 +9,8 @@ lab_swap_move
 lab_exec new ip link add veth-x type veth peer name veth-y
 lab_exec new ip link set veth-x up
 
-# Frames the switch received from new: nothing else talks there (no IPv6).
-frames_from_new() {
-	lab_exec lan cat /sys/class/net/p-new/statistics/rx_packets
-}
-
 check_refused() { # DESC PATTERN CMD...
-	local desc=$1 pattern=$2 before after status=0
-	shift 2
-	before=$(frames_from_new)
-	lab_exec new "$@" >"$LAB_TMP/out" 2>"$LAB_TMP/err" || status=$?
-	after=$(frames_from_new)
-	t_assert_eq 2 "$status" "$desc: exit 2"
-	t_assert_eq 1 "$(wc -l <"$LAB_TMP/err")" "$desc: one line on stderr"
-	grep -q -- "$pattern" "$LAB_TMP/err" && t_pass "$desc: says '$pattern'" ||
-		t_fail "$desc: says '$pattern'" "$(cat "$LAB_TMP/err")"
-	t_assert_eq "$before" "$after" "$desc: no frame sent"
-	t_assert_eq 0 "$(wc -c <"$LAB_TMP/out")" "$desc: nothing on stdout"
+	t_assert_refused lan new "$@"
 }
 
 check_refused "unknown interface" "unknown interface 'nope0'" "$ARPKIT" announce -I nope0
@@ -45,7 +30,7 @@ check_refused "no privileges" "needs CAP_NET_RAW" \
 	setpriv --inh-caps=-all --bounding-set=-all -- "$ARPKIT" announce -I eth0 "$SWAP_VIP"
 
 # --force is the way to announce an address we do not hold, and it does send.
-before=$(frames_from_new)
+before=$(lab_frames_from lan new)
 lab_exec new "$ARPKIT" announce -I eth0 --force --no-verify -c 1 -q 192.0.2.77 >/dev/null
-t_assert_exit -m "--force announces an address not held" 0 test "$(frames_from_new)" -gt "$before"
+t_assert_exit -m "--force announces an address not held" 0 test "$(lab_frames_from lan new)" -gt "$before"
 t_done

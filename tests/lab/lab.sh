@@ -477,3 +477,29 @@ t_done() {
 	fi
 	exit 0
 }
+
+# Frames ROLE has sent into SWITCH (the rx counter of its port there). Lab
+# namespaces run without IPv6, so nothing is sent unless a command sends it.
+lab_frames_from() { # SWITCH ROLE
+	lab_exec "$1" cat "/sys/class/net/p-$2/statistics/rx_packets"
+}
+
+# t_assert_refused SWITCH ROLE DESC PATTERN CMD...: CMD, run in ROLE, must refuse
+# its input the way every arpkit command does: exit 2, one line on stderr that
+# contains PATTERN, nothing on stdout, and not one frame into SWITCH.
+t_assert_refused() {
+	local switch=$1 role=$2 desc=$3 pattern=$4 before after status=0
+	shift 4
+	before=$(lab_frames_from "$switch" "$role")
+	lab_exec "$role" "$@" >"$LAB_TMP/refused.out" 2>"$LAB_TMP/refused.err" || status=$?
+	after=$(lab_frames_from "$switch" "$role")
+	t_assert_eq 2 "$status" "$desc: exit 2"
+	t_assert_eq 1 "$(wc -l <"$LAB_TMP/refused.err")" "$desc: one line on stderr"
+	if grep -q -- "$pattern" "$LAB_TMP/refused.err"; then
+		t_pass "$desc: says '$pattern'"
+	else
+		t_fail "$desc: says '$pattern'" "$(cat "$LAB_TMP/refused.err")"
+	fi
+	t_assert_eq "$before" "$after" "$desc: no frame sent"
+	t_assert_eq 0 "$(wc -c <"$LAB_TMP/refused.out")" "$desc: nothing on stdout"
+}
