@@ -143,9 +143,11 @@ static struct announce_target *find_target(const struct announce_run *run, unsig
 	}
 }
 
+/* Builds the (iface, addr) index and drops repeated targets on the way, keeping the
+ * first: one pass, where checking each add against every earlier one was O(n^2). */
 static int index_targets(struct announce_run *run)
 {
-	size_t size = 16;
+	size_t size = 16, kept = 0;
 
 	while (size < run->count * 2)
 		size *= 2;
@@ -155,12 +157,20 @@ static int index_targets(struct announce_run *run)
 		return -ENOMEM;
 	run->slot_mask = size - 1;
 	for (size_t t = 0; t < run->count; t++) {
-		size_t i = slot_hash(run->targets[t].iface, run->targets[t].addr) & run->slot_mask;
+		struct announce_target *target = &run->targets[t];
+		size_t i;
 
+		if (find_target(run, target->iface, target->addr)) {
+			free(target->peers);
+			continue;
+		}
+		run->targets[kept] = *target;
+		i = slot_hash(target->iface, target->addr) & run->slot_mask;
 		while (run->slots[i])
 			i = (i + 1) & run->slot_mask;
-		run->slots[i] = (uint32_t)(t + 1);
+		run->slots[i] = (uint32_t)(++kept);
 	}
+	run->count = kept;
 	return 0;
 }
 
@@ -171,9 +181,6 @@ int announce_run_add(struct announce_run *run, unsigned iface, struct in_addr ad
 
 	if (iface >= run->iface_count)
 		return -EINVAL;
-	for (size_t i = 0; i < run->count; i++)
-		if (run->targets[i].iface == iface && run->targets[i].addr.s_addr == addr.s_addr)
-			return 0;
 	if (run->count == run->cap) {
 		size_t cap = run->cap ? run->cap * 2 : 64;
 		struct announce_target *grown = realloc(run->targets, cap * sizeof(*grown));
@@ -202,6 +209,8 @@ int announce_run_add(struct announce_run *run, unsigned iface, struct in_addr ad
 
 void announce_run_start(struct announce_run *run, uint64_t now)
 {
+	int err = index_targets(run); /* first: it settles the count */
+
 	run->start_ns = now;
 	run->unresolved = run->count;
 	run->cursor = 0;
@@ -211,7 +220,7 @@ void announce_run_start(struct announce_run *run, uint64_t now)
 	free(run->echo_queue);
 	run->echo_cap = run->count * 2 + 16;
 	run->echo_queue = calloc(run->echo_cap, sizeof(*run->echo_queue));
-	if (index_targets(run) < 0 || !run->echo_queue) {
+	if (err < 0 || !run->echo_queue) {
 		/* Without memory nothing can be matched; report every address as sent. */
 		run->phase = PHASE_DONE;
 		for (size_t i = 0; i < run->count; i++)

@@ -86,7 +86,8 @@ struct announce_run;
 
 int announce_run_create(struct announce_run **run, const struct announce_config *cfg,
 			const struct announce_iface *ifaces, unsigned iface_count);
-/* Add before start; the same (iface, addr) twice is added once. 0 or -ENOMEM. */
+/* Add before start; the same (iface, addr) twice counts once (repeats are dropped
+ * at start). 0, -EINVAL (no such iface) or -ENOMEM. */
 int announce_run_add(struct announce_run *run, unsigned iface, struct in_addr addr);
 void announce_run_start(struct announce_run *run, uint64_t now);
 /* Send what is due by `now`; *next is when to call again. 0 or -errno (send failed). */

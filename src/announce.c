@@ -259,11 +259,9 @@ static int iface_on_link(const struct announce_cmd *c, struct in_addr addr)
 	return -1;
 }
 
+/* Repeats are fine: the engine keeps each (interface, address) once. */
 static int add_target(struct announce_cmd *c, struct in_addr addr, unsigned iface)
 {
-	for (size_t i = 0; i < c->target_count; i++)
-		if (c->targets[i].addr.s_addr == addr.s_addr && c->targets[i].iface == iface)
-			return 0;
 	c->targets[c->target_count].addr = addr;
 	c->targets[c->target_count].iface = iface;
 	c->target_count++;
@@ -355,14 +353,20 @@ static int choose_peers(struct announce_cmd *c)
 	return 0;
 }
 
-static void print_text(const struct announce_cmd *c, const struct announce_target *t)
+/* The chosen interface behind an engine target (engine indexes count used ones only). */
+static const struct chosen_iface *iface_of(const struct announce_cmd *c,
+					   const struct announce_target *t)
 {
-	const struct chosen_iface *ifc = NULL;
-	char addr[IPV4_STRLEN], mac[MAC_STRLEN];
-
 	for (unsigned k = 0; k < c->chosen_count; k++)
 		if (c->chosen[k].used && c->chosen[k].run_index == t->iface)
-			ifc = &c->chosen[k];
+			return &c->chosen[k];
+	return NULL;
+}
+
+static void print_text(const struct announce_cmd *c, const struct announce_target *t)
+{
+	const struct chosen_iface *ifc = iface_of(c, t);
+	char addr[IPV4_STRLEN], mac[MAC_STRLEN];
 	printf("%-15s %-10s %-11s %8.1f ms", ipv4_format(t->addr, addr), ifc ? ifc->info.name : "?",
 	       announce_result_name(t->result), ns_to_ms(t->elapsed_ns));
 	for (unsigned p = 0; p < t->peer_count; p++) {
@@ -384,12 +388,8 @@ static void print_text(const struct announce_cmd *c, const struct announce_targe
 
 static void print_json(struct json *j, const struct announce_cmd *c, const struct announce_target *t)
 {
-	const struct chosen_iface *ifc = NULL;
+	const struct chosen_iface *ifc = iface_of(c, t);
 	char text[MAC_STRLEN > IPV4_STRLEN ? MAC_STRLEN : IPV4_STRLEN];
-
-	for (unsigned k = 0; k < c->chosen_count; k++)
-		if (c->chosen[k].used && c->chosen[k].run_index == t->iface)
-			ifc = &c->chosen[k];
 	json_object_begin(j, NULL);
 	json_string(j, "address", ipv4_format(t->addr, text));
 	json_string(j, "interface", ifc ? ifc->info.name : NULL);

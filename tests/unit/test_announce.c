@@ -333,12 +333,23 @@ static void test_form_and_pacing(void **state)
 static void test_duplicates_added_once(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const addrs[] = {"192.0.2.10", "192.0.2.10"};
+	static const char *const addrs[] = {"192.0.2.10", "192.0.2.11", "192.0.2.10",
+					    "192.0.2.11", "192.0.2.12"};
+	const struct announce_target *t;
+	struct sent s;
 	size_t n;
 
-	start(f, addrs, 2);
-	announce_run_targets(f->run, &n);
-	assert_int_equal(n, 1);
+	start(f, addrs, 5);
+	t = announce_run_targets(f->run, &n);
+	assert_int_equal(n, 3);
+	/* The first of each is kept, in order. */
+	assert_int_equal(t[0].addr.s_addr, ip("192.0.2.10").s_addr);
+	assert_int_equal(t[1].addr.s_addr, ip("192.0.2.11").s_addr);
+	assert_int_equal(t[2].addr.s_addr, ip("192.0.2.12").s_addr);
+	assert_int_equal(t[2].peer_count, 1);
+	step(f);
+	s = drain(f);
+	assert_int_equal(s.probes, 3);
 }
 
 int main(void)
