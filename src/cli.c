@@ -114,7 +114,7 @@ int cli_read_network(const char *cmd, struct nl *nl, struct nl_snapshot *snap, u
 		err = nl_snapshot_load(nl, snap, parts);
 	if (!err)
 		return 0;
-	cli_error(cmd, "cannot read interfaces and addresses (netlink): %s", strerror(-err));
+	cli_error(cmd, "cannot read the network configuration (netlink): %s", strerror(-err));
 	return EXIT_TROUBLE;
 }
 

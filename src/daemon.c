@@ -540,24 +540,20 @@ static void on_gone(int ifindex, void *ctx)
  * anything gone is forgotten. 0 or -errno (the caller retries). */
 static int reconcile(struct daemon *d, uint64_t now)
 {
-	nl_link_list links = {0};
-	nl_addr_list addrs = {0};
-	int err = nl_dump_links(&d->requests, &links);
+	struct nl_snapshot net = {0};
+	int err = nl_snapshot_load(&d->requests, &net, NL_LINKS | NL_ADDRS);
 
-	if (!err)
-		err = nl_dump_addrs(&d->requests, 0, &addrs);
 	if (!err) {
 		aw_reconcile_begin(&d->aw);
-		for (size_t i = 0; i < links.count; i++)
-			handle_link(d, &links.items[i], now);
-		for (size_t i = 0; i < addrs.count; i++)
-			if (aw_addr_update(&d->aw, &addrs.items[i], now) < 0)
+		for (size_t i = 0; i < net.links.count; i++)
+			handle_link(d, &net.links.items[i], now);
+		for (size_t i = 0; i < net.addrs.count; i++)
+			if (aw_addr_update(&d->aw, &net.addrs.items[i], now) < 0)
 				err = -ENOMEM;
 		aw_reconcile_end(&d->aw, on_gone, d);
 		d->count.reconciles++;
 	}
-	free(links.items);
-	free(addrs.items);
+	nl_snapshot_free(&net);
 	return err;
 }
 
@@ -1059,21 +1055,15 @@ static void log_state(struct daemon *d)
 
 static int setup(struct daemon *d)
 {
-	nl_link_list links = {0};
+	struct nl_snapshot net = {0};
 	struct aw_timing timing;
 	uint64_t now = now_ns();
 	int err, status;
 
-	err = nl_open(&d->requests, 0);
-	if (!err)
-		err = nl_dump_links(&d->requests, &links);
-	if (err) {
-		cli_error(CMD, "cannot read interfaces (netlink): %s", strerror(-err));
-		free(links.items);
-		return EXIT_TROUBLE;
-	}
-	status = check_named_interfaces(d, &links, true);
-	free(links.items);
+	status = cli_read_network(CMD, &d->requests, &net, NL_LINKS);
+	if (status == 0)
+		status = check_named_interfaces(d, &net.links, true);
+	nl_snapshot_free(&net);
 	if (status)
 		return status;
 	status = cli_require_caps(CMD, CAPS_NET_RAW);
