@@ -147,25 +147,25 @@ static void append(char *buf, size_t cap, const char *fmt, ...)
 }
 
 /* Adds "NAME=VALUE" to a "sysctl -w ..." command line. */
-static void append_sysctl(char *fix, size_t cap, const char *scope, enum conf_key key, int value)
+static void append_sysctl(char *fix, size_t cap, const char *scope, enum sysctl_key key, int value)
 {
 	char name[SYSCTL_NAME_MAX];
 
-	if (!conf_sysctl_name(name, sizeof(name), scope, key))
+	if (!sysctl_name(name, sizeof(name), scope, key))
 		return;
 	append(fix, cap, "%s%s=%d", fix[0] ? " " : "sysctl -w ", name, value);
 }
 
 static const struct in_addr no_vip;
 
-static int value_of(const struct lvs_conf *conf, enum conf_key key)
+static int value_of(const struct lvs_conf *conf, enum sysctl_key key)
 {
 	return conf->value[key];
 }
 
 static bool known(int value)
 {
-	return value != CONF_UNKNOWN;
+	return value != LVS_CONF_UNKNOWN;
 }
 
 /* The VIPs held on loopback devices, as text for messages: "192.0.2.100, 192.0.2.101". */
@@ -267,15 +267,16 @@ static bool ignore_hides_all(const struct lvs_host *host, int value)
 		if (!is_lo_vip(host, &host->addrs[i]))
 			continue;
 		any = true;
-		if (!arp_ignore_hides(value, host->addrs[i].scope == RT_SCOPE_HOST))
+		if (!sysctl_arp_ignore_hides(value, host->addrs[i].scope == RT_SCOPE_HOST))
 			return false;
 	}
-	return any || arp_ignore_hides(value, false);
+	return any || sysctl_arp_ignore_hides(value, false);
 }
 
-static bool hides(const struct lvs_host *host, enum conf_key key, int value)
+static bool hides(const struct lvs_host *host, enum sysctl_key key, int value)
 {
-	return key == CONF_ARP_IGNORE ? ignore_hides_all(host, value) : arp_announce_hides(value);
+	return key == SYSCTL_ARP_IGNORE ? ignore_hides_all(host, value)
+					: sysctl_arp_announce_hides(value);
 }
 
 /* Unreadable settings are reported as unknown, never guessed. */
@@ -285,10 +286,10 @@ static void describe_values(char *buf, size_t cap, int effective, int all, const
 	snprintf(buf, cap, "%d (max of all=%d, %s=%d)", effective, all, iface, own);
 }
 
-static int check_hiding_key(const struct lvs_host *host, enum conf_key key, lvs_finding_list *out)
+static int check_hiding_key(const struct lvs_host *host, enum sysctl_key key, lvs_finding_list *out)
 {
-	const char *name = conf_key_name(key);
-	int target = key == CONF_ARP_IGNORE ? HIDE_ARP_IGNORE : HIDE_ARP_ANNOUNCE;
+	const char *name = sysctl_key_name(key);
+	int target = key == SYSCTL_ARP_IGNORE ? SYSCTL_HIDE_ARP_IGNORE : SYSCTL_HIDE_ARP_ANNOUNCE;
 	int all = value_of(&host->all, key);
 	bool all_hides = known(all) && hides(host, key, all), every_iface_hides = true, any_iface = false;
 	char vips[128], values[96];
@@ -303,18 +304,18 @@ static int check_hiding_key(const struct lvs_host *host, enum conf_key key, lvs_
 		if (!ifc->arp || !known(own) || !known(all))
 			continue;
 		any_iface = true;
-		effective = conf_effective(key, all, own);
+		effective = sysctl_effective(key, all, own);
 		if (hides(host, key, effective)) {
 			every_iface_hides &= hides(host, key, own);
 			continue;
 		}
 		every_iface_hides = false;
-		f = add_finding(out, key == CONF_ARP_IGNORE ? LVS_ARP_IGNORE : LVS_ARP_ANNOUNCE,
+		f = add_finding(out, key == SYSCTL_ARP_IGNORE ? LVS_ARP_IGNORE : LVS_ARP_ANNOUNCE,
 				ifc->name, no_vip);
 		if (!f)
 			return -ENOMEM;
 		describe_values(values, sizeof(values), effective, all, ifc->name, own);
-		if (key == CONF_ARP_IGNORE)
+		if (key == SYSCTL_ARP_IGNORE)
 			snprintf(f->problem, sizeof(f->problem),
 				 "arp_ignore on %s is %s: %s answers ARP for %s, so this real server "
 				 "claims the VIP from the director", ifc->name, values, ifc->name, vips);
@@ -340,9 +341,9 @@ static int check_hiding_key(const struct lvs_host *host, enum conf_key key, lvs_
 			append_sysctl(f->fix, sizeof(f->fix), ifc->name, key, target);
 	}
 	if (any_iface && every_iface_hides && !all_hides && known(all)) {
-		struct lvs_finding *f = add_finding(out, key == CONF_ARP_IGNORE ? LVS_ARP_IGNORE_ALL
-										 : LVS_ARP_ANNOUNCE_ALL,
-						    "all", no_vip);
+		enum lvs_check check = key == SYSCTL_ARP_IGNORE ? LVS_ARP_IGNORE_ALL
+								 : LVS_ARP_ANNOUNCE_ALL;
+		struct lvs_finding *f = add_finding(out, check, "all", no_vip);
 
 		if (!f)
 			return -ENOMEM;
@@ -374,7 +375,7 @@ static bool any_default_route(const struct lvs_host *host, const char **name)
  */
 static int check_rp_filter(const struct lvs_host *host, lvs_finding_list *out)
 {
-	int all = value_of(&host->all, CONF_RP_FILTER);
+	int all = value_of(&host->all, SYSCTL_RP_FILTER);
 	const char *default_iface;
 	char values[96];
 
@@ -382,12 +383,12 @@ static int check_rp_filter(const struct lvs_host *host, lvs_finding_list *out)
 		return 0;
 	for (size_t i = 0; i < host->iface_count; i++) {
 		const struct lvs_iface *ifc = &host->ifaces[i];
-		int own = value_of(&ifc->conf, CONF_RP_FILTER), effective;
+		int own = value_of(&ifc->conf, SYSCTL_RP_FILTER), effective;
 		struct lvs_finding *f;
 
 		if (!ifc->up || ifc->loopback || ifc->default_route || !known(own))
 			continue;
-		effective = conf_effective(CONF_RP_FILTER, all, own);
+		effective = sysctl_effective(SYSCTL_RP_FILTER, all, own);
 		if (effective != 1)
 			continue;
 		f = add_finding(out, LVS_RP_FILTER, ifc->name, no_vip);
@@ -400,13 +401,13 @@ static int check_rp_filter(const struct lvs_host *host, lvs_finding_list *out)
 			 "because the route back to the client does not use %s", ifc->name, values,
 			 default_iface, ifc->name, ifc->name);
 		/* Loose mode on the interface wins over a strict `all`: the kernel takes the max. */
-		append_sysctl(f->fix, sizeof(f->fix), ifc->name, CONF_RP_FILTER, 2);
+		append_sysctl(f->fix, sizeof(f->fix), ifc->name, SYSCTL_RP_FILTER, 2);
 	}
 	return 0;
 }
 
 /* proxy_arp and drop_gratuitous_arp: on when `all` or the interface says so. */
-static int check_or_key(const struct lvs_host *host, enum conf_key key, lvs_finding_list *out)
+static int check_or_key(const struct lvs_host *host, enum sysctl_key key, lvs_finding_list *out)
 {
 	int all = value_of(&host->all, key);
 
@@ -417,13 +418,14 @@ static int check_or_key(const struct lvs_host *host, enum conf_key key, lvs_find
 		int own = value_of(&ifc->conf, key);
 		struct lvs_finding *f;
 
-		if (!ifc->arp || !known(own) || !conf_effective(key, all, own))
+		if (!ifc->arp || !known(own) || !sysctl_effective(key, all, own))
 			continue;
-		f = add_finding(out, key == CONF_PROXY_ARP ? LVS_PROXY_ARP : LVS_DROP_GRATUITOUS_ARP,
+		f = add_finding(out,
+				key == SYSCTL_PROXY_ARP ? LVS_PROXY_ARP : LVS_DROP_GRATUITOUS_ARP,
 				ifc->name, no_vip);
 		if (!f)
 			return -ENOMEM;
-		if (key == CONF_PROXY_ARP)
+		if (key == SYSCTL_PROXY_ARP)
 			snprintf(f->problem, sizeof(f->problem),
 				 "proxy_arp is on for %s (all=%d, %s=%d): with forwarding on, this real "
 				 "server answers ARP for addresses it routes elsewhere and claims them "
@@ -468,7 +470,7 @@ static bool iface_on_subnet(const struct lvs_host *host, int ifindex, struct in_
  */
 static int check_arp_accept(const struct lvs_host *host, lvs_finding_list *out)
 {
-	int all = value_of(&host->all, CONF_ARP_ACCEPT);
+	int all = value_of(&host->all, SYSCTL_ARP_ACCEPT);
 	char addr[IPV4_STRLEN];
 
 	if (!known(all))
@@ -478,12 +480,12 @@ static int check_arp_accept(const struct lvs_host *host, lvs_finding_list *out)
 			continue;
 		for (size_t i = 0; i < host->iface_count; i++) {
 			const struct lvs_iface *ifc = &host->ifaces[i];
-			int own = value_of(&ifc->conf, CONF_ARP_ACCEPT), effective;
+			int own = value_of(&ifc->conf, SYSCTL_ARP_ACCEPT), effective;
 			struct lvs_finding *f;
 
 			if (!ifc->arp || !known(own) || !iface_on_subnet(host, ifc->ifindex, host->vips[v]))
 				continue;
-			effective = conf_effective(CONF_ARP_ACCEPT, all, own);
+			effective = sysctl_effective(SYSCTL_ARP_ACCEPT, all, own);
 			if (effective == 0)
 				continue;
 			f = add_finding(out, LVS_ARP_ACCEPT, ifc->name, host->vips[v]);
@@ -496,9 +498,10 @@ static int check_arp_accept(const struct lvs_host *host, lvs_finding_list *out)
 				 "not need it: existing entries are updated regardless)", ifc->name,
 				 effective, all, ifc->name, own, ipv4_format(host->vips[v], addr));
 			if (all)
-				append_sysctl(f->fix, sizeof(f->fix), "all", CONF_ARP_ACCEPT, 0);
+				append_sysctl(f->fix, sizeof(f->fix), "all", SYSCTL_ARP_ACCEPT, 0);
 			if (own)
-				append_sysctl(f->fix, sizeof(f->fix), ifc->name, CONF_ARP_ACCEPT, 0);
+				append_sysctl(f->fix, sizeof(f->fix), ifc->name,
+					      SYSCTL_ARP_ACCEPT, 0);
 		}
 	}
 	return 0;
@@ -536,15 +539,15 @@ int lvs_audit(const struct lvs_host *host, lvs_finding_list *out)
 	if (!err && real_server)
 		err = check_vips_on_arp_ifaces(host, out);
 	if (!err && real_server)
-		err = check_hiding_key(host, CONF_ARP_IGNORE, out);
+		err = check_hiding_key(host, SYSCTL_ARP_IGNORE, out);
 	if (!err && real_server)
-		err = check_hiding_key(host, CONF_ARP_ANNOUNCE, out);
+		err = check_hiding_key(host, SYSCTL_ARP_ANNOUNCE, out);
 	if (!err && real_server)
 		err = check_rp_filter(host, out);
 	if (!err && real_server)
-		err = check_or_key(host, CONF_PROXY_ARP, out);
+		err = check_or_key(host, SYSCTL_PROXY_ARP, out);
 	if (!err)
-		err = check_or_key(host, CONF_DROP_GRATUITOUS_ARP, out);
+		err = check_or_key(host, SYSCTL_DROP_GRATUITOUS_ARP, out);
 	if (!err)
 		err = check_arp_accept(host, out);
 	if (!err)

@@ -17,11 +17,11 @@
 #include "sysctl.h"
 
 #define LVS_TEXT_MAX 512
-#define CONF_UNKNOWN (-1) /* the setting could not be read */
+#define LVS_CONF_UNKNOWN (-1) /* the setting could not be read */
 
-/* One scope's own values (not the effective ones), indexed by enum conf_key. */
+/* One scope's own values (not the effective ones), indexed by enum sysctl_key. */
 struct lvs_conf {
-	int value[CONF_KEY_COUNT];
+	int value[SYSCTL_KEY_COUNT];
 };
 
 struct lvs_iface {

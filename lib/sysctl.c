@@ -8,21 +8,21 @@
 #include <unistd.h>
 
 
-static const char *const key_names[CONF_KEY_COUNT] = {
-	[CONF_ARP_IGNORE] = "arp_ignore",
-	[CONF_ARP_ANNOUNCE] = "arp_announce",
-	[CONF_RP_FILTER] = "rp_filter",
-	[CONF_PROXY_ARP] = "proxy_arp",
-	[CONF_ARP_ACCEPT] = "arp_accept",
-	[CONF_DROP_GRATUITOUS_ARP] = "drop_gratuitous_arp",
+static const char *const key_names[SYSCTL_KEY_COUNT] = {
+	[SYSCTL_ARP_IGNORE] = "arp_ignore",
+	[SYSCTL_ARP_ANNOUNCE] = "arp_announce",
+	[SYSCTL_RP_FILTER] = "rp_filter",
+	[SYSCTL_PROXY_ARP] = "proxy_arp",
+	[SYSCTL_ARP_ACCEPT] = "arp_accept",
+	[SYSCTL_DROP_GRATUITOUS_ARP] = "drop_gratuitous_arp",
 };
 
-const char *conf_key_name(enum conf_key key)
+const char *sysctl_key_name(enum sysctl_key key)
 {
-	return (unsigned)key < CONF_KEY_COUNT ? key_names[key] : NULL;
+	return (unsigned)key < SYSCTL_KEY_COUNT ? key_names[key] : NULL;
 }
 
-bool conf_scope_valid(const char *scope)
+bool sysctl_scope_valid(const char *scope)
 {
 	size_t len;
 
@@ -40,12 +40,12 @@ bool conf_scope_valid(const char *scope)
 	return true;
 }
 
-const char *conf_sysctl_name(char *buf, size_t cap, const char *scope, enum conf_key key)
+const char *sysctl_name(char *buf, size_t cap, const char *scope, enum sysctl_key key)
 {
-	const char *name = conf_key_name(key);
+	const char *name = sysctl_key_name(key);
 	int n;
 
-	if (!name || !conf_scope_valid(scope))
+	if (!name || !sysctl_scope_valid(scope))
 		return NULL;
 	if (strchr(scope, '.'))
 		n = snprintf(buf, cap, "net/ipv4/conf/%s/%s", scope, name);
@@ -54,13 +54,13 @@ const char *conf_sysctl_name(char *buf, size_t cap, const char *scope, enum conf
 	return n > 0 && (size_t)n < cap ? buf : NULL;
 }
 
-static int conf_path(char *buf, size_t cap, const char *root, const char *scope,
-		     enum conf_key key)
+static int setting_path(char *buf, size_t cap, const char *root, const char *scope,
+		     enum sysctl_key key)
 {
-	const char *name = conf_key_name(key);
+	const char *name = sysctl_key_name(key);
 	int n;
 
-	if (!root || !name || !conf_scope_valid(scope))
+	if (!root || !name || !sysctl_scope_valid(scope))
 		return -EINVAL;
 	n = snprintf(buf, cap, "%s/%s/%s", root, scope, name);
 	return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
@@ -84,11 +84,11 @@ static int parse_value(const char *text, int *value)
 	return 0;
 }
 
-int conf_read(const char *root, const char *scope, enum conf_key key, int *value)
+int sysctl_read(const char *root, const char *scope, enum sysctl_key key, int *value)
 {
 	char path[512], text[32];
 	ssize_t got;
-	int fd, err = conf_path(path, sizeof(path), root, scope, key);
+	int fd, err = setting_path(path, sizeof(path), root, scope, key);
 
 	if (err)
 		return err;
@@ -104,10 +104,10 @@ int conf_read(const char *root, const char *scope, enum conf_key key, int *value
 	return parse_value(text, value);
 }
 
-int conf_write(const char *root, const char *scope, enum conf_key key, int value)
+int sysctl_write(const char *root, const char *scope, enum sysctl_key key, int value)
 {
 	char path[512], text[16];
-	int fd, len, err = conf_path(path, sizeof(path), root, scope, key);
+	int fd, len, err = setting_path(path, sizeof(path), root, scope, key);
 
 	if (err)
 		return err;
@@ -122,22 +122,22 @@ int conf_write(const char *root, const char *scope, enum conf_key key, int value
 	return err;
 }
 
-int conf_effective(enum conf_key key, int all_value, int iface_value)
+int sysctl_effective(enum sysctl_key key, int all_value, int iface_value)
 {
 	switch (key) {
-	case CONF_PROXY_ARP:
-	case CONF_DROP_GRATUITOUS_ARP:
+	case SYSCTL_PROXY_ARP:
+	case SYSCTL_DROP_GRATUITOUS_ARP:
 		return all_value != 0 || iface_value != 0;
-	case CONF_ARP_IGNORE:
-	case CONF_ARP_ANNOUNCE:
-	case CONF_RP_FILTER:
-	case CONF_ARP_ACCEPT:
+	case SYSCTL_ARP_IGNORE:
+	case SYSCTL_ARP_ANNOUNCE:
+	case SYSCTL_RP_FILTER:
+	case SYSCTL_ARP_ACCEPT:
 	default:
 		return all_value > iface_value ? all_value : iface_value;
 	}
 }
 
-bool arp_ignore_hides(int effective, bool host_scope)
+bool sysctl_arp_ignore_hides(int effective, bool host_scope)
 {
 	switch (effective) {
 	case 1:
@@ -151,7 +151,7 @@ bool arp_ignore_hides(int effective, bool host_scope)
 	}
 }
 
-bool arp_announce_hides(int effective)
+bool sysctl_arp_announce_hides(int effective)
 {
 	return effective == 2;
 }

@@ -13,23 +13,23 @@
 #define SYSCTL_CONF_ROOT "/proc/sys/net/ipv4/conf"
 #define SYSCTL_NAME_MAX 96 /* "net/ipv4/conf/<15 chars>/<key>" with room to spare */
 
-enum conf_key {
-	CONF_ARP_IGNORE,
-	CONF_ARP_ANNOUNCE,
-	CONF_RP_FILTER,
-	CONF_PROXY_ARP,
-	CONF_ARP_ACCEPT,
-	CONF_DROP_GRATUITOUS_ARP,
-	CONF_KEY_COUNT,
+enum sysctl_key {
+	SYSCTL_ARP_IGNORE,
+	SYSCTL_ARP_ANNOUNCE,
+	SYSCTL_RP_FILTER,
+	SYSCTL_PROXY_ARP,
+	SYSCTL_ARP_ACCEPT,
+	SYSCTL_DROP_GRATUITOUS_ARP,
+	SYSCTL_KEY_COUNT,
 };
 
 /* "arp_ignore", ... (the file name under the scope directory). */
-const char *conf_key_name(enum conf_key key);
+const char *sysctl_key_name(enum sysctl_key key);
 
 /* "all", "default" or something that can be an interface name: 1-15 characters,
  * no '/', no blanks, not "." or "..". Refusing anything else keeps a caller from
  * reaching outside the conf directory. */
-bool conf_scope_valid(const char *scope);
+bool sysctl_scope_valid(const char *scope);
 
 /*
  * The name sysctl(8) and sysctl.d(5) understand for scope/key: dotted
@@ -37,18 +37,18 @@ bool conf_scope_valid(const char *scope);
  * ("net/ipv4/conf/eth0.100/arp_ignore"), since a dot would be read as a separator.
  * Returns buf, or NULL when the scope is invalid or cap too small.
  */
-const char *conf_sysctl_name(char *buf, size_t cap, const char *scope, enum conf_key key);
+const char *sysctl_name(char *buf, size_t cap, const char *scope, enum sysctl_key key);
 
 /* Read and write one value. root is SYSCTL_CONF_ROOT, or a directory of the same
  * shape for tests. 0, -EINVAL (bad scope, or the file holds no integer), -ENOENT
  * (no such interface), -EACCES/-EPERM, or another -errno. */
-int conf_read(const char *root, const char *scope, enum conf_key key, int *value);
-int conf_write(const char *root, const char *scope, enum conf_key key, int value);
+int sysctl_read(const char *root, const char *scope, enum sysctl_key key, int *value);
+int sysctl_write(const char *root, const char *scope, enum sysctl_key key, int value);
 
 /* The value the kernel acts on for an interface, given `all` and the interface's
  * own: the max for arp_ignore, arp_announce, rp_filter and arp_accept (MAXCONF);
  * either one set for proxy_arp and drop_gratuitous_arp (ORCONF, reported as 0/1). */
-int conf_effective(enum conf_key key, int all_value, int iface_value);
+int sysctl_effective(enum sysctl_key key, int all_value, int iface_value);
 
 /*
  * Whether an effective arp_ignore keeps the kernel from answering ARP, on an
@@ -57,16 +57,16 @@ int conf_effective(enum conf_key key, int all_value, int iface_value);
  * and 3 for scope-host addresses only. 0, the reserved 4-7 and anything above 8
  * reply.
  */
-bool arp_ignore_hides(int effective, bool host_scope);
+bool sysctl_arp_ignore_hides(int effective, bool host_scope);
 /* Only 2 keeps a VIP out of the sender field of this host's own ARP requests;
  * 1 still uses it when it is in the target's subnet (an LVS VIP usually is), and
  * the kernel treats values above 2 as 0. */
-bool arp_announce_hides(int effective);
+bool sysctl_arp_announce_hides(int effective);
 
 /* The values `hide add` sets, and the kernel defaults `hide del` restores. */
-#define HIDE_ARP_IGNORE 1
-#define HIDE_ARP_ANNOUNCE 2
-#define KERNEL_DEFAULT_ARP_IGNORE 0
-#define KERNEL_DEFAULT_ARP_ANNOUNCE 0
+#define SYSCTL_HIDE_ARP_IGNORE 1
+#define SYSCTL_HIDE_ARP_ANNOUNCE 2
+#define SYSCTL_KERNEL_DEFAULT_ARP_IGNORE 0
+#define SYSCTL_KERNEL_DEFAULT_ARP_ANNOUNCE 0
 
 #endif

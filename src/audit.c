@@ -167,17 +167,17 @@ static int parse_options(struct audit_cmd *c, int argc, char **argv)
 	return 0;
 }
 
-/* An unreadable setting stays CONF_UNKNOWN and its checks are skipped; the first
+/* An unreadable setting stays LVS_CONF_UNKNOWN and its checks are skipped; the first
  * error is returned for the caller that cannot do without. */
 static int read_conf(const char *scope, struct lvs_conf *conf)
 {
 	int first_err = 0;
 
-	for (unsigned k = 0; k < CONF_KEY_COUNT; k++) {
-		int err = conf_read(SYSCTL_CONF_ROOT, scope, (enum conf_key)k, &conf->value[k]);
+	for (unsigned k = 0; k < SYSCTL_KEY_COUNT; k++) {
+		int err = sysctl_read(SYSCTL_CONF_ROOT, scope, (enum sysctl_key)k, &conf->value[k]);
 
 		if (err < 0) {
-			conf->value[k] = CONF_UNKNOWN;
+			conf->value[k] = LVS_CONF_UNKNOWN;
 			first_err = first_err ? first_err : err;
 		}
 	}

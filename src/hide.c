@@ -36,7 +36,7 @@ struct managed_scope {
 	int value[2]; /* arp_ignore, arp_announce: the scope's own values */
 };
 
-static const enum conf_key managed_keys[2] = { CONF_ARP_IGNORE, CONF_ARP_ANNOUNCE };
+static const enum sysctl_key managed_keys[2] = { SYSCTL_ARP_IGNORE, SYSCTL_ARP_ANNOUNCE };
 
 struct hide_cmd {
 	enum hide_action action;
@@ -294,12 +294,12 @@ static int read_scopes(struct hide_cmd *c)
 	}
 	for (unsigned s = 0; s < c->scope_count; s++)
 		for (unsigned k = 0; k < 2; k++) {
-			int err = conf_read(SYSCTL_CONF_ROOT, c->scopes[s].name, managed_keys[k],
+			int err = sysctl_read(SYSCTL_CONF_ROOT, c->scopes[s].name, managed_keys[k],
 					    &c->scopes[s].value[k]);
 
 			if (err) {
 				cli_error(CMD, "cannot read net.ipv4.conf.%s.%s: %s", c->scopes[s].name,
-					  conf_key_name(managed_keys[k]), strerror(-err));
+					  sysctl_key_name(managed_keys[k]), strerror(-err));
 				return EXIT_TROUBLE;
 			}
 		}
@@ -331,8 +331,8 @@ static int set_sysctl(struct hide_cmd *c, struct managed_scope *s, unsigned k, i
 	char name[SYSCTL_NAME_MAX];
 	int err;
 
-	conf_sysctl_name(name, sizeof(name), s->name, managed_keys[k]);
-	err = conf_write(SYSCTL_CONF_ROOT, s->name, managed_keys[k], value);
+	sysctl_name(name, sizeof(name), s->name, managed_keys[k]);
+	err = sysctl_write(SYSCTL_CONF_ROOT, s->name, managed_keys[k], value);
 	if (err) {
 		cli_error(CMD, "cannot set %s to %d: %s", name, value, strerror(-err));
 		return EXIT_TROUBLE;
@@ -385,12 +385,12 @@ static bool on_dev_as_32(const struct hide_cmd *c, struct in_addr vip)
  * stricter choice (2, 3, 8) alone. arp_announce has only one such value. */
 static bool value_hides(unsigned k, int value)
 {
-	return k == 0 ? arp_ignore_hides(value, true) : arp_announce_hides(value);
+	return k == 0 ? sysctl_arp_ignore_hides(value, true) : sysctl_arp_announce_hides(value);
 }
 
 static int run_add(struct hide_cmd *c)
 {
-	static const int target[2] = { HIDE_ARP_IGNORE, HIDE_ARP_ANNOUNCE };
+	static const int target[2] = { SYSCTL_HIDE_ARP_IGNORE, SYSCTL_HIDE_ARP_ANNOUNCE };
 	int status = 0;
 
 	/* `all` first: the kernel takes the max of all and the interface, so from that
@@ -439,7 +439,8 @@ static size_t count_hidden_vips(const struct hide_cmd *c)
 
 static int run_del(struct hide_cmd *c)
 {
-	static const int kernel_default[2] = { KERNEL_DEFAULT_ARP_IGNORE, KERNEL_DEFAULT_ARP_ANNOUNCE };
+	static const int kernel_default[2] = { SYSCTL_KERNEL_DEFAULT_ARP_IGNORE,
+					       SYSCTL_KERNEL_DEFAULT_ARP_ANNOUNCE };
 	size_t remaining;
 	int status = 0;
 
@@ -499,13 +500,15 @@ static void show_text(const struct hide_cmd *c)
 	       c->scopes[0].value[1]);
 	for (unsigned s = 1; s < c->scope_count; s++) {
 		const struct managed_scope *sc = &c->scopes[s];
-		int ignore = conf_effective(CONF_ARP_IGNORE, c->scopes[0].value[0], sc->value[0]);
-		int announce = conf_effective(CONF_ARP_ANNOUNCE, c->scopes[0].value[1], sc->value[1]);
+		int ignore = sysctl_effective(SYSCTL_ARP_IGNORE, c->scopes[0].value[0],
+					      sc->value[0]);
+		int announce = sysctl_effective(SYSCTL_ARP_ANNOUNCE, c->scopes[0].value[1],
+						sc->value[1]);
 
 		printf("%-16s arp_ignore %d (effective %d)  arp_announce %d (effective %d)  %s\n",
 		       sc->name, sc->value[0], ignore, sc->value[1], announce,
-		       !arp_ignore_hides(ignore, true) ? "answers ARP for VIPs on lo"
-		       : !arp_announce_hides(announce) ? "may send ARP from a VIP"
+		       !sysctl_arp_ignore_hides(ignore, true) ? "answers ARP for VIPs on lo"
+		       : !sysctl_arp_announce_hides(announce) ? "may send ARP from a VIP"
 						       : "hides");
 	}
 }
@@ -537,8 +540,10 @@ static void show_json(struct hide_cmd *c)
 	json_array_begin(&c->j, "interfaces");
 	for (unsigned s = 1; s < c->scope_count; s++) {
 		const struct managed_scope *sc = &c->scopes[s];
-		int ignore = conf_effective(CONF_ARP_IGNORE, c->scopes[0].value[0], sc->value[0]);
-		int announce = conf_effective(CONF_ARP_ANNOUNCE, c->scopes[0].value[1], sc->value[1]);
+		int ignore = sysctl_effective(SYSCTL_ARP_IGNORE, c->scopes[0].value[0],
+					      sc->value[0]);
+		int announce = sysctl_effective(SYSCTL_ARP_ANNOUNCE, c->scopes[0].value[1],
+						sc->value[1]);
 
 		json_object_begin(&c->j, NULL);
 		json_string(&c->j, "name", sc->name);
@@ -546,7 +551,8 @@ static void show_json(struct hide_cmd *c)
 		json_int(&c->j, "arp_ignore_effective", ignore);
 		json_int(&c->j, "arp_announce", sc->value[1]);
 		json_int(&c->j, "arp_announce_effective", announce);
-		json_bool(&c->j, "hides", arp_ignore_hides(ignore, true) && arp_announce_hides(announce));
+		json_bool(&c->j, "hides",
+			  sysctl_arp_ignore_hides(ignore, true) && sysctl_arp_announce_hides(announce));
 		json_object_end(&c->j);
 	}
 	json_array_end(&c->j);
@@ -580,8 +586,8 @@ static int persist_content(const struct hide_cmd *c, char *buf, size_t cap)
 	for (unsigned s = 0; s < c->scope_count; s++)
 		for (unsigned k = 0; k < 2; k++)
 			EMIT("%s = %d\n",
-			     conf_sysctl_name(name, sizeof(name), c->scopes[s].name, managed_keys[k]),
-			     k == 0 ? HIDE_ARP_IGNORE : HIDE_ARP_ANNOUNCE);
+			     sysctl_name(name, sizeof(name), c->scopes[s].name, managed_keys[k]),
+			     k == 0 ? SYSCTL_HIDE_ARP_IGNORE : SYSCTL_HIDE_ARP_ANNOUNCE);
 #undef EMIT
 	return (int)used;
 }

@@ -38,10 +38,10 @@ static struct in_addr ip(const char *text)
 
 static void set_conf(struct lvs_conf *conf, int ignore, int announce)
 {
-	for (unsigned k = 0; k < CONF_KEY_COUNT; k++)
+	for (unsigned k = 0; k < SYSCTL_KEY_COUNT; k++)
 		conf->value[k] = 0;
-	conf->value[CONF_ARP_IGNORE] = ignore;
-	conf->value[CONF_ARP_ANNOUNCE] = announce;
+	conf->value[SYSCTL_ARP_IGNORE] = ignore;
+	conf->value[SYSCTL_ARP_ANNOUNCE] = announce;
 }
 
 static void add_addr(struct fixture *f, int ifindex, const char *addr, unsigned prefixlen,
@@ -155,10 +155,10 @@ static void test_set_on_lo_only(void **state)
 	const struct lvs_finding *x;
 
 	(void)state;
-	f->host.all.value[CONF_ARP_IGNORE] = 0;
-	f->ifaces[1].conf.value[CONF_ARP_IGNORE] = 0;
-	f->ifaces[2].conf.value[CONF_ARP_IGNORE] = 0;
-	f->ifaces[0].conf.value[CONF_ARP_IGNORE] = 1;
+	f->host.all.value[SYSCTL_ARP_IGNORE] = 0;
+	f->ifaces[1].conf.value[SYSCTL_ARP_IGNORE] = 0;
+	f->ifaces[2].conf.value[SYSCTL_ARP_IGNORE] = 0;
+	f->ifaces[0].conf.value[SYSCTL_ARP_IGNORE] = 1;
 	assert_int_equal(audit(f), 2);
 	x = finding(f, LVS_ARP_IGNORE, "eth0");
 	assert_non_null(x);
@@ -172,14 +172,14 @@ static void test_missing_on_all(void **state)
 	const struct lvs_finding *x;
 
 	(void)state;
-	f->host.all.value[CONF_ARP_IGNORE] = 0;
+	f->host.all.value[SYSCTL_ARP_IGNORE] = 0;
 	assert_int_equal(audit(f), 1);
 	x = finding(f, LVS_ARP_IGNORE_ALL, "all");
 	assert_non_null(x);
 	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.all.arp_ignore=1");
 
-	f->host.all.value[CONF_ARP_IGNORE] = 1;
-	f->host.all.value[CONF_ARP_ANNOUNCE] = 1;
+	f->host.all.value[SYSCTL_ARP_IGNORE] = 1;
+	f->host.all.value[SYSCTL_ARP_ANNOUNCE] = 1;
 	assert_int_equal(audit(f), 1);
 	assert_non_null(finding(f, LVS_ARP_ANNOUNCE_ALL, "all"));
 	done(f);
@@ -192,19 +192,19 @@ static void test_max_rule(void **state)
 
 	(void)state;
 	/* all=1 with eth0=0 hides (max); a reserved 4 on eth0 wins the max and replies. */
-	f->ifaces[1].conf.value[CONF_ARP_IGNORE] = 0;
+	f->ifaces[1].conf.value[SYSCTL_ARP_IGNORE] = 0;
 	assert_int_equal(audit(f), 0);
-	f->ifaces[1].conf.value[CONF_ARP_IGNORE] = 4;
+	f->ifaces[1].conf.value[SYSCTL_ARP_IGNORE] = 4;
 	assert_int_equal(audit(f), 1);
 	x = finding(f, LVS_ARP_IGNORE, "eth0");
 	assert_non_null(x);
 	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.eth0.arp_ignore=1");
 	assert_non_null(strstr(x->problem, "4 (max of all=1, eth0=4)"));
 	/* arp_announce 1 still leaks a VIP in the target's subnet. */
-	f->ifaces[1].conf.value[CONF_ARP_IGNORE] = 1;
-	f->host.all.value[CONF_ARP_ANNOUNCE] = 1;
-	f->ifaces[1].conf.value[CONF_ARP_ANNOUNCE] = 1;
-	f->ifaces[2].conf.value[CONF_ARP_ANNOUNCE] = 1;
+	f->ifaces[1].conf.value[SYSCTL_ARP_IGNORE] = 1;
+	f->host.all.value[SYSCTL_ARP_ANNOUNCE] = 1;
+	f->ifaces[1].conf.value[SYSCTL_ARP_ANNOUNCE] = 1;
+	f->ifaces[2].conf.value[SYSCTL_ARP_ANNOUNCE] = 1;
 	assert_int_equal(audit(f), 2);
 	assert_string_equal(finding(f, LVS_ARP_ANNOUNCE, "eth0")->fix,
 			    "sysctl -w net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_announce=2");
@@ -216,9 +216,9 @@ static void test_arp_ignore_3_and_scope(void **state)
 	struct fixture *f = clean_real_server();
 
 	(void)state;
-	f->host.all.value[CONF_ARP_IGNORE] = 3;
-	f->ifaces[1].conf.value[CONF_ARP_IGNORE] = 3;
-	f->ifaces[2].conf.value[CONF_ARP_IGNORE] = 3;
+	f->host.all.value[SYSCTL_ARP_IGNORE] = 3;
+	f->ifaces[1].conf.value[SYSCTL_ARP_IGNORE] = 3;
+	f->ifaces[2].conf.value[SYSCTL_ARP_IGNORE] = 3;
 	assert_int_equal(audit(f), 0);
 	f->addrs[3].scope = RT_SCOPE_UNIVERSE; /* the VIP, added without "scope host" */
 	assert_int_equal(audit(f), 2);
@@ -283,18 +283,18 @@ static void test_rp_filter(void **state)
 	const struct lvs_finding *x;
 
 	(void)state;
-	f->ifaces[1].conf.value[CONF_RP_FILTER] = 1; /* eth0 carries the default route: fine */
+	f->ifaces[1].conf.value[SYSCTL_RP_FILTER] = 1; /* eth0 carries the default route: fine */
 	assert_int_equal(audit(f), 0);
-	f->ifaces[2].conf.value[CONF_RP_FILTER] = 1;
+	f->ifaces[2].conf.value[SYSCTL_RP_FILTER] = 1;
 	assert_int_equal(audit(f), 1);
 	x = finding(f, LVS_RP_FILTER, "eth1");
 	assert_non_null(x);
 	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.eth1.rp_filter=2");
 	/* A strict `all` makes eth1 strict too; loose on eth1 wins the max. */
-	f->ifaces[2].conf.value[CONF_RP_FILTER] = 0;
-	f->host.all.value[CONF_RP_FILTER] = 1;
+	f->ifaces[2].conf.value[SYSCTL_RP_FILTER] = 0;
+	f->host.all.value[SYSCTL_RP_FILTER] = 1;
 	assert_int_equal(audit(f), 1);
-	f->ifaces[2].conf.value[CONF_RP_FILTER] = 2;
+	f->ifaces[2].conf.value[SYSCTL_RP_FILTER] = 2;
 	assert_int_equal(audit(f), 0);
 	done(f);
 }
@@ -304,11 +304,11 @@ static void test_proxy_arp_and_drop_garp(void **state)
 	struct fixture *f = clean_real_server();
 
 	(void)state;
-	f->ifaces[1].conf.value[CONF_PROXY_ARP] = 1;
+	f->ifaces[1].conf.value[SYSCTL_PROXY_ARP] = 1;
 	assert_int_equal(audit(f), 1);
 	assert_string_equal(finding(f, LVS_PROXY_ARP, "eth0")->fix, "sysctl -w net.ipv4.conf.eth0.proxy_arp=0");
-	f->ifaces[1].conf.value[CONF_PROXY_ARP] = 0;
-	f->host.all.value[CONF_DROP_GRATUITOUS_ARP] = 1;
+	f->ifaces[1].conf.value[SYSCTL_PROXY_ARP] = 0;
+	f->host.all.value[SYSCTL_DROP_GRATUITOUS_ARP] = 1;
 	assert_int_equal(audit(f), 2); /* eth0 and eth1 */
 	assert_string_equal(finding(f, LVS_DROP_GRATUITOUS_ARP, "eth1")->fix,
 			    "sysctl -w net.ipv4.conf.all.drop_gratuitous_arp=0");
@@ -338,17 +338,17 @@ static void test_arp_accept(void **state)
 
 	(void)state;
 	assert_int_equal(audit(f), 0);
-	f->ifaces[1].conf.value[CONF_ARP_ACCEPT] = 1;
+	f->ifaces[1].conf.value[SYSCTL_ARP_ACCEPT] = 1;
 	assert_int_equal(audit(f), 1);
 	x = finding(f, LVS_ARP_ACCEPT, "eth0");
 	assert_non_null(x);
 	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.eth0.arp_accept=0");
 	/* Off the VIP's subnet it does not matter. */
-	f->ifaces[1].conf.value[CONF_ARP_ACCEPT] = 0;
-	f->ifaces[2].conf.value[CONF_ARP_ACCEPT] = 1;
+	f->ifaces[1].conf.value[SYSCTL_ARP_ACCEPT] = 0;
+	f->ifaces[2].conf.value[SYSCTL_ARP_ACCEPT] = 1;
 	assert_int_equal(audit(f), 0);
 	/* drop_gratuitous_arp is checked on any host; a dotted name takes the slash form. */
-	f->ifaces[2].conf.value[CONF_DROP_GRATUITOUS_ARP] = 1;
+	f->ifaces[2].conf.value[SYSCTL_DROP_GRATUITOUS_ARP] = 1;
 	assert_int_equal(audit(f), 1);
 	assert_string_equal(finding(f, LVS_DROP_GRATUITOUS_ARP, "eth0.100")->fix,
 			    "sysctl -w net/ipv4/conf/eth0.100/drop_gratuitous_arp=0");

@@ -22,10 +22,10 @@ static void test_scope_names(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(conf_scope_valid(good[i]));
+		assert_true(sysctl_scope_valid(good[i]));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_false(conf_scope_valid(bad[i]));
-	assert_false(conf_scope_valid(NULL));
+		assert_false(sysctl_scope_valid(bad[i]));
+	assert_false(sysctl_scope_valid(NULL));
 }
 
 static void test_sysctl_names(void **state)
@@ -33,19 +33,19 @@ static void test_sysctl_names(void **state)
 	char buf[SYSCTL_NAME_MAX];
 
 	(void)state;
-	assert_string_equal(conf_sysctl_name(buf, sizeof(buf), "all", CONF_ARP_IGNORE),
+	assert_string_equal(sysctl_name(buf, sizeof(buf), "all", SYSCTL_ARP_IGNORE),
 			    "net.ipv4.conf.all.arp_ignore");
-	assert_string_equal(conf_sysctl_name(buf, sizeof(buf), "eth0", CONF_DROP_GRATUITOUS_ARP),
+	assert_string_equal(sysctl_name(buf, sizeof(buf), "eth0", SYSCTL_DROP_GRATUITOUS_ARP),
 			    "net.ipv4.conf.eth0.drop_gratuitous_arp");
 	/* A dot in the interface name would split it: sysctl(8) then wants slashes. */
-	assert_string_equal(conf_sysctl_name(buf, sizeof(buf), "eth0.100", CONF_ARP_ANNOUNCE),
+	assert_string_equal(sysctl_name(buf, sizeof(buf), "eth0.100", SYSCTL_ARP_ANNOUNCE),
 			    "net/ipv4/conf/eth0.100/arp_announce");
-	assert_null(conf_sysctl_name(buf, sizeof(buf), "../x", CONF_ARP_IGNORE));
-	assert_null(conf_sysctl_name(buf, 10, "all", CONF_ARP_IGNORE));
-	assert_null(conf_sysctl_name(buf, sizeof(buf), "all", CONF_KEY_COUNT));
-	assert_string_equal(conf_key_name(CONF_RP_FILTER), "rp_filter");
-	assert_string_equal(conf_key_name(CONF_PROXY_ARP), "proxy_arp");
-	assert_string_equal(conf_key_name(CONF_ARP_ACCEPT), "arp_accept");
+	assert_null(sysctl_name(buf, sizeof(buf), "../x", SYSCTL_ARP_IGNORE));
+	assert_null(sysctl_name(buf, 10, "all", SYSCTL_ARP_IGNORE));
+	assert_null(sysctl_name(buf, sizeof(buf), "all", SYSCTL_KEY_COUNT));
+	assert_string_equal(sysctl_key_name(SYSCTL_RP_FILTER), "rp_filter");
+	assert_string_equal(sysctl_key_name(SYSCTL_PROXY_ARP), "proxy_arp");
+	assert_string_equal(sysctl_key_name(SYSCTL_ARP_ACCEPT), "arp_accept");
 }
 
 static void write_text(const char *path, const char *text)
@@ -69,25 +69,25 @@ static void test_read_write(void **state)
 	snprintf(path, sizeof(path), "%s/all/arp_ignore", root);
 	write_text(path, "0\n");
 
-	assert_int_equal(conf_read(root, "all", CONF_ARP_IGNORE, &value), 0);
+	assert_int_equal(sysctl_read(root, "all", SYSCTL_ARP_IGNORE, &value), 0);
 	assert_int_equal(value, 0);
-	assert_int_equal(conf_write(root, "all", CONF_ARP_IGNORE, 1), 0);
-	assert_int_equal(conf_read(root, "all", CONF_ARP_IGNORE, &value), 0);
+	assert_int_equal(sysctl_write(root, "all", SYSCTL_ARP_IGNORE, 1), 0);
+	assert_int_equal(sysctl_read(root, "all", SYSCTL_ARP_IGNORE, &value), 0);
 	assert_int_equal(value, 1);
 
 	write_text(path, "junk\n");
-	assert_int_equal(conf_read(root, "all", CONF_ARP_IGNORE, &value), -EINVAL);
+	assert_int_equal(sysctl_read(root, "all", SYSCTL_ARP_IGNORE, &value), -EINVAL);
 	write_text(path, "2 3\n");
-	assert_int_equal(conf_read(root, "all", CONF_ARP_IGNORE, &value), -EINVAL);
+	assert_int_equal(sysctl_read(root, "all", SYSCTL_ARP_IGNORE, &value), -EINVAL);
 	write_text(path, "");
-	assert_int_equal(conf_read(root, "all", CONF_ARP_IGNORE, &value), -EINVAL);
+	assert_int_equal(sysctl_read(root, "all", SYSCTL_ARP_IGNORE, &value), -EINVAL);
 
 	/* A missing interface is an error, and writing never creates it. */
-	assert_int_equal(conf_read(root, "eth9", CONF_ARP_IGNORE, &value), -ENOENT);
-	assert_int_equal(conf_write(root, "eth9", CONF_ARP_IGNORE, 1), -ENOENT);
-	assert_int_equal(conf_write(root, "all", CONF_ARP_ANNOUNCE, 2), -ENOENT);
-	assert_int_equal(conf_read(root, "..", CONF_ARP_IGNORE, &value), -EINVAL);
-	assert_int_equal(conf_write(root, "a/b", CONF_ARP_IGNORE, 1), -EINVAL);
+	assert_int_equal(sysctl_read(root, "eth9", SYSCTL_ARP_IGNORE, &value), -ENOENT);
+	assert_int_equal(sysctl_write(root, "eth9", SYSCTL_ARP_IGNORE, 1), -ENOENT);
+	assert_int_equal(sysctl_write(root, "all", SYSCTL_ARP_ANNOUNCE, 2), -ENOENT);
+	assert_int_equal(sysctl_read(root, "..", SYSCTL_ARP_IGNORE, &value), -EINVAL);
+	assert_int_equal(sysctl_write(root, "a/b", SYSCTL_ARP_IGNORE, 1), -EINVAL);
 
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/all", root);
@@ -99,38 +99,38 @@ static void test_effective(void **state)
 {
 	(void)state;
 	/* MAXCONF keys: the larger of all and the interface. */
-	assert_int_equal(conf_effective(CONF_ARP_IGNORE, 0, 1), 1);
-	assert_int_equal(conf_effective(CONF_ARP_IGNORE, 1, 0), 1);
-	assert_int_equal(conf_effective(CONF_ARP_IGNORE, 1, 4), 4);
-	assert_int_equal(conf_effective(CONF_ARP_ANNOUNCE, 2, 1), 2);
-	assert_int_equal(conf_effective(CONF_RP_FILTER, 1, 2), 2);
-	assert_int_equal(conf_effective(CONF_RP_FILTER, 1, 0), 1);
-	assert_int_equal(conf_effective(CONF_ARP_ACCEPT, 0, 2), 2);
+	assert_int_equal(sysctl_effective(SYSCTL_ARP_IGNORE, 0, 1), 1);
+	assert_int_equal(sysctl_effective(SYSCTL_ARP_IGNORE, 1, 0), 1);
+	assert_int_equal(sysctl_effective(SYSCTL_ARP_IGNORE, 1, 4), 4);
+	assert_int_equal(sysctl_effective(SYSCTL_ARP_ANNOUNCE, 2, 1), 2);
+	assert_int_equal(sysctl_effective(SYSCTL_RP_FILTER, 1, 2), 2);
+	assert_int_equal(sysctl_effective(SYSCTL_RP_FILTER, 1, 0), 1);
+	assert_int_equal(sysctl_effective(SYSCTL_ARP_ACCEPT, 0, 2), 2);
 	/* ORCONF keys: on when either is. */
-	assert_int_equal(conf_effective(CONF_PROXY_ARP, 0, 0), 0);
-	assert_int_equal(conf_effective(CONF_PROXY_ARP, 1, 0), 1);
-	assert_int_equal(conf_effective(CONF_PROXY_ARP, 0, 5), 1);
-	assert_int_equal(conf_effective(CONF_DROP_GRATUITOUS_ARP, 1, 0), 1);
+	assert_int_equal(sysctl_effective(SYSCTL_PROXY_ARP, 0, 0), 0);
+	assert_int_equal(sysctl_effective(SYSCTL_PROXY_ARP, 1, 0), 1);
+	assert_int_equal(sysctl_effective(SYSCTL_PROXY_ARP, 0, 5), 1);
+	assert_int_equal(sysctl_effective(SYSCTL_DROP_GRATUITOUS_ARP, 1, 0), 1);
 }
 
 static void test_hiding_values(void **state)
 {
 	(void)state;
-	assert_false(arp_ignore_hides(0, true));
-	assert_true(arp_ignore_hides(1, false));
-	assert_true(arp_ignore_hides(2, false));
-	assert_true(arp_ignore_hides(3, true));
-	assert_false(arp_ignore_hides(3, false));
+	assert_false(sysctl_arp_ignore_hides(0, true));
+	assert_true(sysctl_arp_ignore_hides(1, false));
+	assert_true(sysctl_arp_ignore_hides(2, false));
+	assert_true(sysctl_arp_ignore_hides(3, true));
+	assert_false(sysctl_arp_ignore_hides(3, false));
 	for (int reserved = 4; reserved <= 7; reserved++)
-		assert_false(arp_ignore_hides(reserved, true));
-	assert_true(arp_ignore_hides(8, false));
-	assert_false(arp_ignore_hides(9, true));
-	assert_false(arp_ignore_hides(-1, true));
+		assert_false(sysctl_arp_ignore_hides(reserved, true));
+	assert_true(sysctl_arp_ignore_hides(8, false));
+	assert_false(sysctl_arp_ignore_hides(9, true));
+	assert_false(sysctl_arp_ignore_hides(-1, true));
 
-	assert_false(arp_announce_hides(0));
-	assert_false(arp_announce_hides(1));
-	assert_true(arp_announce_hides(2));
-	assert_false(arp_announce_hides(3));
+	assert_false(sysctl_arp_announce_hides(0));
+	assert_false(sysctl_arp_announce_hides(1));
+	assert_true(sysctl_arp_announce_hides(2));
+	assert_false(sysctl_arp_announce_hides(3));
 }
 
 int main(void)
