@@ -22,6 +22,7 @@ static const char *const check_names[LVS_CHECK_COUNT] = {
 	[LVS_ARP_ACCEPT] = "arp_accept",
 	[LVS_PERMANENT_NEIGH] = "permanent-neighbour",
 	[LVS_RESPONDERS] = "arp-responders",
+	[LVS_NEIGH_ENTRY] = "neighbour-entry",
 };
 
 const char *lvs_check_name(enum lvs_check check)
@@ -111,8 +112,40 @@ bool lvs_host_is_real_server(const struct lvs_host *host)
 	return false;
 }
 
+void lvs_findings_free(lvs_finding_list *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		free(list->items[i].vips);
+		free(list->items[i].problem);
+	}
+	free(list->items);
+	memset(list, 0, sizeof(*list));
+}
+
+/* The VIPs a finding is about, each once, in the order the host lists them. */
+typedef NL_LIST(struct in_addr) vip_list;
+
+static int vip_list_add(vip_list *list, struct in_addr vip)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (list->items[i].s_addr == vip.s_addr)
+			return 0;
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 8;
+		struct in_addr *items = realloc(list->items, cap * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		list->items = items;
+		list->cap = cap;
+	}
+	list->items[list->count++] = vip;
+	return 0;
+}
+
 static struct lvs_finding *add_finding(lvs_finding_list *out, enum lvs_check check,
-				       const char *iface, struct in_addr vip)
+				       const char *iface, const struct in_addr *vips,
+				       size_t vip_count)
 {
 	struct lvs_finding *f;
 
@@ -125,12 +158,70 @@ static struct lvs_finding *add_finding(lvs_finding_list *out, enum lvs_check che
 		out->items = items;
 		out->cap = cap;
 	}
-	f = &out->items[out->count++];
+	f = &out->items[out->count];
 	memset(f, 0, sizeof(*f));
+	if (vip_count) {
+		f->vips = malloc(vip_count * sizeof(*f->vips));
+		if (!f->vips)
+			return NULL;
+		memcpy(f->vips, vips, vip_count * sizeof(*f->vips));
+		f->vip_count = vip_count;
+	}
 	f->check = check;
 	snprintf(f->iface, sizeof(f->iface), "%s", iface ? iface : "");
-	f->vip = vip;
+	out->count++;
 	return f;
+}
+
+static struct lvs_finding *add_vip_finding(lvs_finding_list *out, enum lvs_check check,
+					   const char *iface, struct in_addr vip)
+{
+	return add_finding(out, check, iface, &vip, 1);
+}
+
+/* Appends to the finding's problem text, which grows as needed: 0 or -ENOMEM. */
+__attribute__((format(printf, 2, 3)))
+static int say(struct lvs_finding *f, const char *fmt, ...)
+{
+	size_t used = f->problem ? strlen(f->problem) : 0;
+	va_list ap;
+	char *text;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return -EINVAL;
+	text = realloc(f->problem, used + (size_t)len + 1);
+	if (!text)
+		return -ENOMEM;
+	f->problem = text;
+	va_start(ap, fmt);
+	vsnprintf(text + used, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* "192.0.2.100, 192.0.2.101": every VIP of the finding, none left out. */
+static int say_vips(struct lvs_finding *f, const char *when_none)
+{
+	char text[IPV4_STRLEN];
+	int err = f->vip_count ? 0 : say(f, "%s", when_none);
+
+	for (size_t i = 0; i < f->vip_count && !err; i++)
+		err = say(f, "%s%s", i ? ", " : "", ipv4_format(f->vips[i], text));
+	return err;
+}
+
+/* "02:00:00:00:00:10 (Vendor)"; registry placeholders come bracketed already. */
+static int say_mac(struct lvs_finding *f, const struct mac *mac, const char *vendor)
+{
+	char text[MAC_STRLEN];
+
+	if (!vendor)
+		vendor = "(unknown)";
+	return say(f, vendor[0] == '(' ? "%s %s" : "%s (%s)", mac_format(mac, text), vendor);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -147,7 +238,8 @@ static void append(char *buf, size_t cap, const char *fmt, ...)
 }
 
 /* Adds "NAME=VALUE" to a "sysctl -w ..." command line. */
-static void append_sysctl(char *fix, size_t cap, const char *scope, enum sysctl_key key, int value)
+static void append_sysctl(char *fix, size_t cap, const char *scope, enum sysctl_key key,
+			  int value)
 {
 	char name[SYSCTL_NAME_MAX];
 
@@ -155,8 +247,6 @@ static void append_sysctl(char *fix, size_t cap, const char *scope, enum sysctl_
 		return;
 	append(fix, cap, "%s%s=%d", fix[0] ? " " : "sysctl -w ", name, value);
 }
-
-static const struct in_addr no_vip;
 
 static int value_of(const struct lvs_conf *conf, enum sysctl_key key)
 {
@@ -166,32 +256,6 @@ static int value_of(const struct lvs_conf *conf, enum sysctl_key key)
 static bool known(int value)
 {
 	return value != LVS_CONF_UNKNOWN;
-}
-
-/* The VIPs held on loopback devices, as text for messages: "192.0.2.100, 192.0.2.101". */
-static void describe_lo_vips(const struct lvs_host *host, char *buf, size_t cap)
-{
-	char text[IPV4_STRLEN];
-	unsigned shown = 0, more = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < host->addr_count; i++) {
-		if (!is_lo_vip(host, &host->addrs[i]))
-			continue;
-		if (shown == 3) {
-			more++;
-			continue;
-		}
-		append(buf, cap, "%s%s", shown ? ", " : "", ipv4_format(host->addrs[i].addr, text));
-		shown++;
-	}
-	if (more)
-		append(buf, cap, " and %u more", more);
-	if (!shown)
-		for (size_t v = 0; v < host->vip_count && v < 3; v++)
-			append(buf, cap, "%s%s", v ? ", " : "", ipv4_format(host->vips[v], text));
-	if (!buf[0])
-		snprintf(buf, cap, "its VIPs");
 }
 
 static bool is_vip(const struct lvs_host *host, struct in_addr addr)
@@ -217,16 +281,14 @@ static int check_lo_masks(const struct lvs_host *host, lvs_finding_list *out)
 
 		if (!is_lo_vip(host, a) || a->prefixlen == 32)
 			continue;
-		f = add_finding(out, LVS_LO_MASK, ifc->name, a->addr);
-		if (!f)
-			return -ENOMEM;
+		f = add_vip_finding(out, LVS_LO_MASK, ifc->name, a->addr);
 		ipv4_format(a->addr, addr);
 		subnet.s_addr = htonl(ntohl(a->addr.s_addr) & ipv4_netmask(a->prefixlen));
-		snprintf(f->problem, sizeof(f->problem),
-			 "%s/%u on %s: a mask other than /32 makes all of %s/%u local to this host, "
-			 "which then cannot reach the other hosts of that subnet (router, director, "
-			 "clients)", addr, a->prefixlen, ifc->name, ipv4_format(subnet, net),
-			 a->prefixlen);
+		if (!f || say(f, "%s/%u on %s: a mask other than /32 makes all of %s/%u local "
+				 "to this host, which then cannot reach the other hosts of that "
+				 "subnet (router, director, clients)", addr, a->prefixlen,
+			      ifc->name, ipv4_format(subnet, net), a->prefixlen))
+			return -ENOMEM;
 		snprintf(f->fix, sizeof(f->fix),
 			 "ip addr del %s/%u dev %s && ip addr add %s/32 dev %s scope host", addr,
 			 a->prefixlen, ifc->name, addr, ifc->name);
@@ -245,38 +307,52 @@ static int check_vips_on_arp_ifaces(const struct lvs_host *host, lvs_finding_lis
 
 		if (!ifc || !ifc->arp || !is_vip(host, a->addr))
 			continue;
-		f = add_finding(out, LVS_VIP_ON_ARP_IFACE, ifc->name, a->addr);
-		if (!f)
-			return -ENOMEM;
+		f = add_vip_finding(out, LVS_VIP_ON_ARP_IFACE, ifc->name, a->addr);
 		ipv4_format(a->addr, addr);
-		snprintf(f->problem, sizeof(f->problem),
-			 "VIP %s is on %s, where the kernel answers ARP for it whatever arp_ignore "
-			 "says: this real server claims the VIP from the director", addr, ifc->name);
+		if (!f || say(f, "VIP %s is on %s, where the kernel answers ARP for it "
+				 "whatever arp_ignore says: this real server claims the VIP from "
+				 "the director", addr, ifc->name))
+			return -ENOMEM;
 		snprintf(f->fix, sizeof(f->fix), "ip addr del %s/%u dev %s", addr, a->prefixlen,
 			 ifc->name);
 	}
 	return 0;
 }
 
-/* Does arp_ignore `value` hide every VIP held on a loopback device? */
-static bool ignore_hides_all(const struct lvs_host *host, int value)
+/*
+ * Does `value` of key leave a VIP exposed: answered (arp_ignore) or usable as the
+ * sender of this host's ARP requests (arp_announce)? 1 with the VIPs concerned in
+ * out (when out is not NULL), 0, or -ENOMEM. arp_ignore depends on each VIP's
+ * scope; with no VIP on a loopback device yet, the value must hide one of any
+ * scope, and the VIPs concerned are those named on the command line.
+ */
+static int exposes(const struct lvs_host *host, enum sysctl_key key, int value, vip_list *out)
 {
-	bool any = false;
+	bool any_lo_vip = false, exposed = false;
 
 	for (size_t i = 0; i < host->addr_count; i++) {
-		if (!is_lo_vip(host, &host->addrs[i]))
-			continue;
-		any = true;
-		if (!sysctl_arp_ignore_hides(value, host->addrs[i].scope == RT_SCOPE_HOST))
-			return false;
-	}
-	return any || sysctl_arp_ignore_hides(value, false);
-}
+		const struct nl_addr *a = &host->addrs[i];
+		bool answered;
 
-static bool hides(const struct lvs_host *host, enum sysctl_key key, int value)
-{
-	return key == SYSCTL_ARP_IGNORE ? ignore_hides_all(host, value)
-					: sysctl_arp_announce_hides(value);
+		if (!is_lo_vip(host, a))
+			continue;
+		any_lo_vip = true;
+		answered = key == SYSCTL_ARP_IGNORE ? !sysctl_arp_ignore_hides(value, a->scope)
+						    : !sysctl_arp_announce_hides(value);
+		if (!answered)
+			continue;
+		exposed = true;
+		if (out && vip_list_add(out, a->addr))
+			return -ENOMEM;
+	}
+	if (any_lo_vip)
+		return exposed;
+	exposed = key == SYSCTL_ARP_IGNORE ? !sysctl_arp_ignore_hides(value, RT_SCOPE_UNIVERSE)
+					   : !sysctl_arp_announce_hides(value);
+	for (size_t v = 0; v < host->vip_count && exposed && out; v++)
+		if (vip_list_add(out, host->vips[v]))
+			return -ENOMEM;
+	return exposed;
 }
 
 /* Unreadable settings are reported as unknown, never guessed. */
@@ -286,74 +362,129 @@ static void describe_values(char *buf, size_t cap, int effective, int all, const
 	snprintf(buf, cap, "%d (max of all=%d, %s=%d)", effective, all, iface, own);
 }
 
-static int check_hiding_key(const struct lvs_host *host, enum sysctl_key key, lvs_finding_list *out)
+static int say_exposed_iface(struct lvs_finding *f, enum sysctl_key key,
+			     const struct lvs_iface *ifc, int effective, const char *values)
+{
+	const char *them = f->vip_count == 1 ? "it" : "them";
+	int err;
+
+	if (key == SYSCTL_ARP_ANNOUNCE) {
+		err = say(f, "arp_announce on %s is %s: ARP requests this host sends out of %s "
+			     "may carry ", ifc->name, values, ifc->name);
+		err = err ? err : say_vips(f, "its VIPs");
+		return err ? err : say(f, " as the sender, and every neighbour that hears one "
+					  "maps the VIP to this real server");
+	}
+	err = say(f, "arp_ignore on %s is %s, which %s: %s answers ARP for ", ifc->name, values,
+		  sysctl_arp_ignore_meaning(effective), ifc->name);
+	err = err ? err : say_vips(f, "its VIPs");
+	if (!err && effective == 3 && f->vip_count) {
+		err = say(f, ", not of scope host, so this real server claims %s from the "
+			     "director (`arpkit hide add ", them);
+		err = err ? err : say_vips(f, "");
+		return err ? err : say(f, "` re-adds %s with scope host instead)", them);
+	}
+	return err ? err : say(f, ", so this real server claims %s from the director", them);
+}
+
+static int check_exposed_iface(const struct lvs_host *host, enum sysctl_key key,
+			       const struct lvs_iface *ifc, const vip_list *exposed,
+			       lvs_finding_list *out)
 {
 	const char *name = sysctl_key_name(key);
 	int target = key == SYSCTL_ARP_IGNORE ? SYSCTL_HIDE_ARP_IGNORE : SYSCTL_HIDE_ARP_ANNOUNCE;
+	int all = value_of(&host->all, key), own = value_of(&ifc->conf, key);
+	int effective = sysctl_effective(key, all, own), err;
+	struct lvs_finding *f;
+	char values[96];
+
+	f = add_finding(out, key == SYSCTL_ARP_IGNORE ? LVS_ARP_IGNORE : LVS_ARP_ANNOUNCE,
+			ifc->name, exposed->items, exposed->count);
+	if (!f)
+		return -ENOMEM;
+	describe_values(values, sizeof(values), effective, all, ifc->name, own);
+	err = say_exposed_iface(f, key, ifc, effective, values);
+	/* The kernel never reads lo's value for ARP arriving elsewhere: say so when
+	 * that is the setting someone made. */
+	for (size_t k = 0; k < host->iface_count && !err; k++) {
+		int lo_value = value_of(&host->ifaces[k].conf, key);
+
+		if (!host->ifaces[k].loopback || !known(lo_value))
+			continue;
+		err = exposes(host, key, lo_value, NULL);
+		if (err == 0)
+			err = say(f, " (%s=%d on %s has no effect: the kernel reads the interface "
+				     "the ARP traffic uses, and `all`)", name, lo_value,
+				  host->ifaces[k].name);
+		else if (err == 1)
+			err = 0;
+	}
+	if (err)
+		return err;
+	if (exposes(host, key, all, NULL))
+		append_sysctl(f->fix, sizeof(f->fix), "all", key, target);
+	if (exposes(host, key, own, NULL))
+		append_sysctl(f->fix, sizeof(f->fix), ifc->name, key, target);
+	return 0;
+}
+
+static int check_exposed_all(const struct lvs_host *host, enum sysctl_key key,
+			     const vip_list *exposed, lvs_finding_list *out)
+{
+	const char *name = sysctl_key_name(key);
 	int all = value_of(&host->all, key);
-	bool all_hides = known(all) && hides(host, key, all), every_iface_hides = true, any_iface = false;
-	char vips[128], values[96];
+	enum lvs_check check = key == SYSCTL_ARP_IGNORE ? LVS_ARP_IGNORE_ALL : LVS_ARP_ANNOUNCE_ALL;
+	struct lvs_finding *f = add_finding(out, check, "all", exposed->items, exposed->count);
+	int err;
 
-	describe_lo_vips(host, vips, sizeof(vips));
-	for (size_t i = 0; i < host->iface_count; i++) {
+	if (!f)
+		return -ENOMEM;
+	err = say(f, "%s is set on each interface but net.ipv4.conf.all.%s is %d: an interface "
+		     "that appears later (a bond, a VLAN, a new NIC) %s ", name, name, all,
+		  key == SYSCTL_ARP_IGNORE ? "answers ARP for" : "may send ARP from");
+	err = err ? err : say_vips(f, "its VIPs");
+	append_sysctl(f->fix, sizeof(f->fix), "all", key,
+		      key == SYSCTL_ARP_IGNORE ? SYSCTL_HIDE_ARP_IGNORE : SYSCTL_HIDE_ARP_ANNOUNCE);
+	return err;
+}
+
+/* arp_ignore or arp_announce: every ARP interface must keep every VIP to itself, and
+ * `all` too, for the interfaces still to come. */
+static int check_hiding_key(const struct lvs_host *host, enum sysctl_key key,
+			    lvs_finding_list *out)
+{
+	int all = value_of(&host->all, key), err = 0;
+	bool every_iface_hides = true, any_iface = false;
+	vip_list exposed = { 0 };
+
+	if (!known(all))
+		return 0;
+	for (size_t i = 0; i < host->iface_count && !err; i++) {
 		const struct lvs_iface *ifc = &host->ifaces[i];
-		int own = value_of(&ifc->conf, key), effective;
-		struct lvs_finding *f;
-		int lo_value;
+		int own = value_of(&ifc->conf, key);
 
-		if (!ifc->arp || !known(own) || !known(all))
+		if (!ifc->arp || !known(own))
 			continue;
 		any_iface = true;
-		effective = sysctl_effective(key, all, own);
-		if (hides(host, key, effective)) {
-			every_iface_hides &= hides(host, key, own);
-			continue;
+		exposed.count = 0;
+		err = exposes(host, key, sysctl_effective(key, all, own), &exposed);
+		if (err == 1) {
+			every_iface_hides = false;
+			err = check_exposed_iface(host, key, ifc, &exposed, out);
+		} else if (err == 0) {
+			err = exposes(host, key, own, NULL);
+			every_iface_hides &= err == 0;
+			err = err < 0 ? err : 0;
 		}
-		every_iface_hides = false;
-		f = add_finding(out, key == SYSCTL_ARP_IGNORE ? LVS_ARP_IGNORE : LVS_ARP_ANNOUNCE,
-				ifc->name, no_vip);
-		if (!f)
-			return -ENOMEM;
-		describe_values(values, sizeof(values), effective, all, ifc->name, own);
-		if (key == SYSCTL_ARP_IGNORE)
-			snprintf(f->problem, sizeof(f->problem),
-				 "arp_ignore on %s is %s: %s answers ARP for %s, so this real server "
-				 "claims the VIP from the director", ifc->name, values, ifc->name, vips);
-		else
-			snprintf(f->problem, sizeof(f->problem),
-				 "arp_announce on %s is %s: ARP requests this host sends out of %s "
-				 "may carry %s as the sender, and every neighbour that hears one "
-				 "maps the VIP to this real server", ifc->name, values, ifc->name, vips);
-		/* The kernel never reads lo's value for ARP arriving elsewhere: say so
-		 * when that is the setting someone made. */
-		for (size_t k = 0; k < host->iface_count; k++) {
-			if (!host->ifaces[k].loopback)
-				continue;
-			lo_value = value_of(&host->ifaces[k].conf, key);
-			if (known(lo_value) && hides(host, key, lo_value))
-				append(f->problem, sizeof(f->problem),
-				       " (%s=%d on %s has no effect: the kernel reads the interface the "
-				       "ARP traffic uses, and `all`)", name, lo_value, host->ifaces[k].name);
-		}
-		if (!hides(host, key, all))
-			append_sysctl(f->fix, sizeof(f->fix), "all", key, target);
-		if (!hides(host, key, own))
-			append_sysctl(f->fix, sizeof(f->fix), ifc->name, key, target);
 	}
-	if (any_iface && every_iface_hides && !all_hides && known(all)) {
-		enum lvs_check check = key == SYSCTL_ARP_IGNORE ? LVS_ARP_IGNORE_ALL
-								 : LVS_ARP_ANNOUNCE_ALL;
-		struct lvs_finding *f = add_finding(out, check, "all", no_vip);
-
-		if (!f)
-			return -ENOMEM;
-		snprintf(f->problem, sizeof(f->problem),
-			 "%s is set on each interface but net.ipv4.conf.all.%s is %d: an interface "
-			 "that appears later (a bond, a VLAN, a new NIC) answers for %s", name, name,
-			 all, vips);
-		append_sysctl(f->fix, sizeof(f->fix), "all", key, target);
+	if (!err && any_iface && every_iface_hides) {
+		exposed.count = 0;
+		err = exposes(host, key, all, &exposed);
+		if (err == 1)
+			err = check_exposed_all(host, key, &exposed, out);
 	}
-	return 0;
+	free(exposed.items);
+	return err;
 }
 
 static bool any_default_route(const struct lvs_host *host, const char **name)
@@ -391,15 +522,14 @@ static int check_rp_filter(const struct lvs_host *host, lvs_finding_list *out)
 		effective = sysctl_effective(SYSCTL_RP_FILTER, all, own);
 		if (effective != 1)
 			continue;
-		f = add_finding(out, LVS_RP_FILTER, ifc->name, no_vip);
-		if (!f)
-			return -ENOMEM;
+		f = add_finding(out, LVS_RP_FILTER, ifc->name, NULL, 0);
 		describe_values(values, sizeof(values), effective, all, ifc->name, own);
-		snprintf(f->problem, sizeof(f->problem),
-			 "rp_filter on %s is %s, strict, but the default route leaves through %s: "
-			 "client packets the director forwards to a VIP through %s are dropped, "
-			 "because the route back to the client does not use %s", ifc->name, values,
-			 default_iface, ifc->name, ifc->name);
+		if (!f || say(f, "rp_filter on %s is %s, strict, but the default route "
+				 "leaves through %s: client packets the director forwards to a VIP "
+				 "through %s are dropped, because the route back to the client "
+				 "does not use %s", ifc->name, values, default_iface, ifc->name,
+			      ifc->name))
+			return -ENOMEM;
 		/* Loose mode on the interface wins over a strict `all`: the kernel takes the max. */
 		append_sysctl(f->fix, sizeof(f->fix), ifc->name, SYSCTL_RP_FILTER, 2);
 	}
@@ -409,7 +539,7 @@ static int check_rp_filter(const struct lvs_host *host, lvs_finding_list *out)
 /* proxy_arp and drop_gratuitous_arp: on when `all` or the interface says so. */
 static int check_or_key(const struct lvs_host *host, enum sysctl_key key, lvs_finding_list *out)
 {
-	int all = value_of(&host->all, key);
+	int all = value_of(&host->all, key), err;
 
 	if (!known(all))
 		return 0;
@@ -422,20 +552,22 @@ static int check_or_key(const struct lvs_host *host, enum sysctl_key key, lvs_fi
 			continue;
 		f = add_finding(out,
 				key == SYSCTL_PROXY_ARP ? LVS_PROXY_ARP : LVS_DROP_GRATUITOUS_ARP,
-				ifc->name, no_vip);
+				ifc->name, NULL, 0);
 		if (!f)
 			return -ENOMEM;
 		if (key == SYSCTL_PROXY_ARP)
-			snprintf(f->problem, sizeof(f->problem),
-				 "proxy_arp is on for %s (all=%d, %s=%d): with forwarding on, this real "
-				 "server answers ARP for addresses it routes elsewhere and claims them "
-				 "from their owners", ifc->name, all, ifc->name, own);
+			err = say(f, "proxy_arp is on for %s (all=%d, %s=%d): with forwarding "
+				     "on, this real server answers ARP for addresses it routes "
+				     "elsewhere and claims them from their owners", ifc->name, all,
+				  ifc->name, own);
 		else
-			snprintf(f->problem, sizeof(f->problem),
-				 "drop_gratuitous_arp is on for %s (all=%d, %s=%d): this host ignores the "
-				 "announcement a director or gateway sends when it takes over an address, "
-				 "and keeps sending to the failed machine until its cache entry expires",
-				 ifc->name, all, ifc->name, own);
+			err = say(f, "drop_gratuitous_arp is on for %s (all=%d, %s=%d): this "
+				     "host ignores the announcement a director or gateway sends "
+				     "when it takes over an address, and keeps sending to the "
+				     "failed machine until its cache entry expires", ifc->name, all,
+				  ifc->name, own);
+		if (err)
+			return err;
 		if (all)
 			append_sysctl(f->fix, sizeof(f->fix), "all", key, 0);
 		if (own)
@@ -483,20 +615,21 @@ static int check_arp_accept(const struct lvs_host *host, lvs_finding_list *out)
 			int own = value_of(&ifc->conf, SYSCTL_ARP_ACCEPT), effective;
 			struct lvs_finding *f;
 
-			if (!ifc->arp || !known(own) || !iface_on_subnet(host, ifc->ifindex, host->vips[v]))
+			if (!ifc->arp || !known(own) ||
+			    !iface_on_subnet(host, ifc->ifindex, host->vips[v]))
 				continue;
 			effective = sysctl_effective(SYSCTL_ARP_ACCEPT, all, own);
 			if (effective == 0)
 				continue;
-			f = add_finding(out, LVS_ARP_ACCEPT, ifc->name, host->vips[v]);
-			if (!f)
+			f = add_vip_finding(out, LVS_ARP_ACCEPT, ifc->name, host->vips[v]);
+			if (!f || say(f, "arp_accept on %s is %d (max of all=%d, %s=%d): "
+					 "any gratuitous ARP for %s creates a cache entry here, "
+					 "so a real server that announces the VIP by mistake is "
+					 "believed without being asked (failover announcements "
+					 "do not need it: existing entries are updated "
+					 "regardless)", ifc->name, effective, all, ifc->name, own,
+				      ipv4_format(host->vips[v], addr)))
 				return -ENOMEM;
-			snprintf(f->problem, sizeof(f->problem),
-				 "arp_accept on %s is %d (max of all=%d, %s=%d): any gratuitous ARP for "
-				 "%s creates a cache entry here, so a real server that announces the VIP "
-				 "by mistake is believed without being asked (failover announcements do "
-				 "not need it: existing entries are updated regardless)", ifc->name,
-				 effective, all, ifc->name, own, ipv4_format(host->vips[v], addr));
 			if (all)
 				append_sysctl(f->fix, sizeof(f->fix), "all", SYSCTL_ARP_ACCEPT, 0);
 			if (own)
@@ -518,14 +651,17 @@ static int check_permanent_neighbours(const struct lvs_host *host, lvs_finding_l
 
 		if (!(n->state & (NUD_PERMANENT | NUD_NOARP)) || !is_vip(host, n->dst) || !ifc)
 			continue;
-		f = add_finding(out, LVS_PERMANENT_NEIGH, ifc->name, n->dst);
+		f = add_vip_finding(out, LVS_PERMANENT_NEIGH, ifc->name, n->dst);
 		if (!f)
 			return -ENOMEM;
+		f->has_mac = n->has_lladdr;
+		f->mac = n->lladdr;
 		ipv4_format(n->dst, addr);
-		snprintf(f->problem, sizeof(f->problem),
-			 "a static ARP entry maps VIP %s to %s on %s: no announcement can move it "
-			 "when the director fails over (remove it from the boot configuration too)",
-			 addr, n->has_lladdr ? mac_format(&n->lladdr, mac) : "no address", ifc->name);
+		if (say(f, "a static ARP entry maps VIP %s to %s on %s: no announcement can move "
+			   "it when the director fails over (remove it from the boot configuration "
+			   "too)", addr, n->has_lladdr ? mac_format(&n->lladdr, mac) : "no address",
+			ifc->name))
+			return -ENOMEM;
 		snprintf(f->fix, sizeof(f->fix), "ip neigh del %s dev %s", addr, ifc->name);
 	}
 	return 0;
@@ -555,39 +691,118 @@ int lvs_audit(const struct lvs_host *host, lvs_finding_list *out)
 	return err;
 }
 
-bool lvs_responders_finding(struct in_addr vip, const char *iface,
-			    const struct lvs_responder *responders, size_t count,
-			    struct lvs_finding *out)
+static int say_responders(struct lvs_finding *f, const struct lvs_vip_check *c)
 {
-	char addr[IPV4_STRLEN], mac[MAC_STRLEN];
+	int err = 0;
 
-	if (count == 1)
-		return false;
-	memset(out, 0, sizeof(*out));
-	out->check = LVS_RESPONDERS;
-	out->vip = vip;
-	snprintf(out->iface, sizeof(out->iface), "%s", iface);
-	ipv4_format(vip, addr);
-	if (count == 0) {
-		snprintf(out->problem, sizeof(out->problem),
-			 "nobody answers ARP for VIP %s on %s: the director is down, or not on "
-			 "this segment", addr, iface);
-		snprintf(out->fix, sizeof(out->fix), "ip addr add %s/32 dev IFACE  # on the director",
+	for (size_t i = 0; i < c->responder_count && !err; i++) {
+		err = say(f, "%s", i ? ", " : "");
+		err = err ? err : say_mac(f, &c->responders[i].mac, c->responders[i].vendor);
+		if (!err && c->responders[i].self)
+			err = say(f, " [this host]");
+	}
+	return err;
+}
+
+static int responders_finding(const struct lvs_vip_check *c, lvs_finding_list *out)
+{
+	struct lvs_finding *f = add_vip_finding(out, LVS_RESPONDERS, c->iface, c->vip);
+	char addr[IPV4_STRLEN];
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	ipv4_format(c->vip, addr);
+	if (c->responder_count == 0) {
+		snprintf(f->fix, sizeof(f->fix), "ip addr add %s/32 dev IFACE  # on the director",
 			 addr);
-		return true;
+		return say(f, "nobody answers ARP for VIP %s on %s: the director is down, or not "
+			      "on this segment", addr, c->iface);
 	}
-	snprintf(out->problem, sizeof(out->problem),
-		 "%zu MACs answer ARP for VIP %s on %s, the ARP problem: ", count, addr, iface);
-	for (size_t i = 0; i < count; i++) {
-		const char *vendor = responders[i].vendor ? responders[i].vendor : "(unknown)";
-		bool bracketed = vendor[0] == '(';
+	snprintf(f->fix, sizeof(f->fix), "arpkit hide add %s  # on each real server above", addr);
+	err = say(f, "%zu MACs answer ARP for VIP %s on %s, the ARP problem: ",
+		  c->responder_count, addr, c->iface);
+	err = err ? err : say_responders(f, c);
+	return err ? err : say(f, "; only the director may answer, the others are real servers "
+				  "that do not hide it");
+}
 
-		append(out->problem, sizeof(out->problem), "%s%s %s%s%s%s", i ? ", " : "",
-		       mac_format(&responders[i].mac, mac), bracketed ? "" : "(", vendor,
-		       bracketed ? "" : ")", responders[i].self ? " [this host]" : "");
+bool lvs_neigh_is_learnt(const struct nl_neigh *entry)
+{
+	return entry->has_lladdr &&
+	       (entry->state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE));
+}
+
+static const struct lvs_responder *find_responder(const struct lvs_vip_check *c,
+						  const struct mac *mac)
+{
+	for (size_t i = 0; i < c->responder_count; i++)
+		if (mac_equal(&c->responders[i].mac, mac))
+			return &c->responders[i];
+	return NULL;
+}
+
+/*
+ * Linux learns a mapping not only from answers but from any ARP request sent to it:
+ * "who-has ROUTER tell VIP" from a real server whose arp_announce is not 2 maps the
+ * VIP to that real server here, although it never answers for the VIP. The network
+ * check alone cannot see that; this host's own table shows it.
+ */
+static int neighbour_finding(const struct lvs_vip_check *c, lvs_finding_list *out)
+{
+	const struct nl_neigh *n = c->entry;
+	char addr[IPV4_STRLEN], mac[MAC_STRLEN], now[MAC_STRLEN];
+	bool answers;
+	struct lvs_finding *f;
+	int err;
+
+	if (!n || !lvs_neigh_is_learnt(n) || c->responder_count == 0)
+		return 0;
+	answers = find_responder(c, &n->lladdr) != NULL;
+	if (answers && c->responder_count == 1)
+		return 0;
+	f = add_vip_finding(out, LVS_NEIGH_ENTRY, c->iface, c->vip);
+	if (!f)
+		return -ENOMEM;
+	f->mac = n->lladdr;
+	f->has_mac = true;
+	ipv4_format(c->vip, addr);
+	mac_format(&n->lladdr, mac);
+	err = say(f, "this host's neighbour table maps VIP %s on %s to ", addr, c->iface);
+	err = err ? err : say_mac(f, &n->lladdr, c->entry_vendor);
+	if (!err && answers) {
+		err = say(f, ", one of the %zu MACs that answer ARP for it: the entry follows "
+			     "whichever answer came last, so traffic for the VIP may go to a real "
+			     "server", c->responder_count);
+		snprintf(f->fix, sizeof(f->fix),
+			 "arpkit hide add %s  # on each real server that answers; then here: ip "
+			 "neigh del %s dev %s", addr, addr, c->iface);
+	} else if (!err) {
+		err = say(f, ", which does not answer ARP for it; %s ", c->responder_count == 1
+			  ? "the MAC that does is" : "the MACs that do are");
+		err = err ? err : say_responders(f, c);
+		err = err ? err : say(f, ": traffic for the VIP goes to %s, not to the "
+					 "director. A host that does not answer for a VIP is "
+					 "believed to hold it when it sends ARP from it: a real "
+					 "server whose arp_announce is not 2 asking \"who-has "
+					 "<this host> tell %s\" (or a former holder announcing "
+					 "it)", mac, addr);
+		snprintf(f->fix, sizeof(f->fix),
+			 "arpkit hide add %s  # on the real server with MAC %s: it sets "
+			 "arp_announce=2 there; then here: ip neigh del %s dev %s", addr, mac, addr,
+			 c->iface);
 	}
-	append(out->problem, sizeof(out->problem),
-	       "; only the director may answer, the others are real servers that do not hide it");
-	snprintf(out->fix, sizeof(out->fix), "arpkit hide add %s  # on each real server above", addr);
-	return true;
+	if (!err && c->entry_after && c->entry_after->has_lladdr &&
+	    !mac_equal(&c->entry_after->lladdr, &n->lladdr))
+		err = say(f, " (the answers to this check have since replaced the entry with %s; "
+			     "it comes back each time %s sends ARP from the VIP)",
+			  mac_format(&c->entry_after->lladdr, now), mac);
+	return err;
+}
+
+int lvs_network_findings(const struct lvs_vip_check *check, lvs_finding_list *out)
+{
+	int err = check->responder_count == 1 ? 0 : responders_finding(check, out);
+
+	return err ? err : neighbour_finding(check, out);
 }

@@ -50,7 +50,7 @@ struct lvs_host {
 enum lvs_check {
 	LVS_LO_MASK,          /* a VIP on lo with a mask other than /32 */
 	LVS_VIP_ON_ARP_IFACE, /* a real server holds a VIP on an interface that answers ARP */
-	LVS_ARP_IGNORE,       /* an interface answers ARP for the hidden VIPs */
+	LVS_ARP_IGNORE,       /* an interface answers ARP for some hidden VIPs */
 	LVS_ARP_IGNORE_ALL,   /* set per interface, not on all: new interfaces answer */
 	LVS_ARP_ANNOUNCE,     /* the VIP may be the sender of this host's ARP requests */
 	LVS_ARP_ANNOUNCE_ALL,
@@ -60,6 +60,7 @@ enum lvs_check {
 	LVS_ARP_ACCEPT,
 	LVS_PERMANENT_NEIGH,  /* a static ARP entry for a VIP: failover cannot move it */
 	LVS_RESPONDERS,       /* several MACs (or none) answer ARP for a VIP */
+	LVS_NEIGH_ENTRY,      /* this host maps a VIP to a MAC that is not the one answering */
 	LVS_CHECK_COUNT,
 };
 
@@ -69,12 +70,18 @@ const char *lvs_check_name(enum lvs_check check);
 struct lvs_finding {
 	enum lvs_check check;
 	char iface[IF_NAMESIZE];  /* "all" for the all scope, "" when host-wide */
-	struct in_addr vip;       /* 0.0.0.0 when the finding is about no single VIP */
-	char problem[LVS_TEXT_MAX];
+	struct in_addr *vips;     /* exactly the VIPs the finding is about; NULL when none */
+	size_t vip_count;
+	struct mac mac;           /* the MAC it is about (neighbour-entry), if has_mac */
+	bool has_mac;
+	char *problem;            /* what is wrong and why, naming every VIP in vips */
 	char fix[LVS_TEXT_MAX];   /* one shell command line */
 };
 
 typedef NL_LIST(struct lvs_finding) lvs_finding_list;
+
+/* Frees what each finding holds and the list itself; the list is then empty. */
+void lvs_findings_free(lvs_finding_list *list);
 
 /* Why an address cannot be a VIP ("a multicast address", ...), or NULL if it can. */
 const char *lvs_vip_unusable(struct in_addr addr);
@@ -111,9 +118,32 @@ struct lvs_responder {
 	bool self;          /* this host's own interface (it holds the VIP there) */
 };
 
-/* Exactly one responder is the healthy case (false); none or several fill out. */
-bool lvs_responders_finding(struct in_addr vip, const char *iface,
-			    const struct lvs_responder *responders, size_t count,
-			    struct lvs_finding *out);
+/*
+ * What the network check learnt about one VIP on one interface: who answered, and
+ * what this host's own neighbour table held for the VIP there when the audit
+ * began (before its requests drew answers that may have replaced the entry) and
+ * after the check.
+ */
+struct lvs_vip_check {
+	struct in_addr vip;
+	const char *iface;
+	const struct lvs_responder *responders;
+	size_t responder_count;
+	const struct nl_neigh *entry;       /* NULL: no entry, or none with a MAC */
+	const char *entry_vendor;           /* may be NULL */
+	const struct nl_neigh *entry_after; /* the same entry after the check, or NULL */
+};
+
+/*
+ * Appends the findings of one VIP's network check to out: arp-responders when
+ * none or several MACs answer (exactly one is the healthy case), and
+ * neighbour-entry when this host's entry maps the VIP to a MAC that is not the
+ * one answering, or several answer. 0 or -ENOMEM.
+ */
+int lvs_network_findings(const struct lvs_vip_check *check, lvs_finding_list *out);
+
+/* Whether a neighbour entry is a learnt mapping in use (reachable, stale, delay,
+ * probe): the kind an ARP frame can change; static entries are another check. */
+bool lvs_neigh_is_learnt(const struct nl_neigh *entry);
 
 #endif

@@ -2,11 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
 
 static const char *const key_names[SYSCTL_KEY_COUNT] = {
 	[SYSCTL_ARP_IGNORE] = "arp_ignore",
@@ -137,7 +137,7 @@ int sysctl_effective(enum sysctl_key key, int all_value, int iface_value)
 	}
 }
 
-bool sysctl_arp_ignore_hides(int effective, bool host_scope)
+bool sysctl_arp_ignore_hides(int effective, unsigned char scope)
 {
 	switch (effective) {
 	case 1:
@@ -145,9 +145,33 @@ bool sysctl_arp_ignore_hides(int effective, bool host_scope)
 	case 8:
 		return true;
 	case 3:
-		return host_scope;
+		return scope > RT_SCOPE_LINK;
 	default:
 		return false;
+	}
+}
+
+const char *sysctl_arp_ignore_meaning(int effective)
+{
+	switch (effective) {
+	case 0:
+		return "replies for any local address";
+	case 1:
+		return "replies only for addresses of the incoming interface";
+	case 2:
+		return "replies only for addresses of the incoming interface, to senders in "
+		       "their subnet";
+	case 3:
+		return "replies for any address not of scope host";
+	case 4:
+	case 5:
+	case 6:
+	case 7:
+		return "is reserved and replies like 0";
+	case 8:
+		return "never replies";
+	default:
+		return "is unknown to the kernel and replies like 0";
 	}
 }
 

@@ -53,14 +53,21 @@ int sysctl_effective(enum sysctl_key key, int all_value, int iface_value);
 /*
  * Whether an effective arp_ignore keeps the kernel from answering ARP, on an
  * interface, for an address held on another device (a VIP on lo) with the given
- * scope: 1 and 2 (the target must be on the receiving interface), 8 (never reply),
- * and 3 for scope-host addresses only. 0, the reserved 4-7 and anything above 8
- * reply.
+ * RT_SCOPE_* scope. The kernel's arp_ignore() (net/ipv4/arp.c), value by value:
+ *   0      reply for any local address;
+ *   1      reply only if the target is configured on the incoming interface;
+ *   2      as 1, and the sender must be in the subnet of that address;
+ *   3      reply only if some device holds the target with a scope of link or
+ *          wider (global, site, link): an address of scope host is never answered;
+ *   4-7    reserved, reply;
+ *   8      never reply;
+ *   others reply.
+ * So 1, 2 and 8 hide a VIP on lo whatever its scope, 3 only one of scope host.
  */
-bool sysctl_arp_ignore_hides(int effective, bool host_scope);
-/* Only 2 keeps a VIP out of the sender field of this host's own ARP requests;
- * 1 still uses it when it is in the target's subnet (an LVS VIP usually is), and
- * the kernel treats values above 2 as 0. */
+bool sysctl_arp_ignore_hides(int effective, unsigned char scope);
+/* The rule above in a few words, for messages: "replies only for addresses not of
+ * scope host" for 3, ... Never NULL. */
+const char *sysctl_arp_ignore_meaning(int effective);
 bool sysctl_arp_announce_hides(int effective);
 
 /* The values `hide add` sets, and the kernel defaults `hide del` restores. */

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <poll.h>
 #include <stdio.h>
@@ -33,6 +34,12 @@ struct vip_probe {
 	struct lvs_responder responders[MAX_RESPONDERS];
 	size_t count;
 	unsigned other_claims; /* distinct MACs beyond MAX_RESPONDERS */
+	/* This host's neighbour entry for the VIP on the probe link, read before the
+	 * requests went out (their answers may replace it), and again after. */
+	const struct nl_neigh *entry;
+	const char *entry_vendor;
+	const struct nl_neigh *entry_after;
+	bool ok; /* no finding from the network check */
 };
 
 struct audit_cmd {
@@ -56,6 +63,7 @@ struct audit_cmd {
 	bool io_open;
 	struct vip_probe *probes;
 	unsigned probe_count;
+	nl_neigh_list neighs_after;
 	struct vendor_db *vendors;
 };
 
@@ -73,7 +81,8 @@ static const char usage_text[] =
 	"  - arp_accept on where this host talks to a --vip it does not hold\n"
 	"  - a permanent (static) neighbour entry for a VIP\n"
 	"Network check (-I): send ARP requests for each VIP out of IFACE and count every\n"
-	"MAC that answers within --wait; exactly one (the director's) is expected.\n"
+	"MAC that answers within --wait; exactly one (the director's) is expected, and\n"
+	"this host's neighbour entry for the VIP on IFACE must map it to that MAC.\n"
 	"\n"
 	"      --vip VIP       a VIP to check (repeatable; default: the VIPs on lo)\n"
 	"  -I, --interface IF  run the network check on IF (needs CAP_NET_RAW)\n"
@@ -450,11 +459,45 @@ static void name_vendors(struct audit_cmd *c)
 			  c->vendor_file ? " from " : "", c->vendor_file ? c->vendor_file : "");
 		c->vendors = NULL;
 	}
+	for (unsigned p = 0; p < c->probe_count && c->vendors; p++) {
+		struct vip_probe *probe = &c->probes[p];
+
+		for (size_t r = 0; r < probe->count; r++)
+			probe->responders[r].vendor = vendor_lookup(c->vendors,
+								    &probe->responders[r].mac);
+		if (probe->entry)
+			probe->entry_vendor = vendor_lookup(c->vendors, &probe->entry->lladdr);
+	}
+}
+
+/* The entry with a MAC for vip on the probe link, in a neighbour table dump. */
+static const struct nl_neigh *find_entry(const struct audit_cmd *c, const nl_neigh_list *neighs,
+					 struct in_addr vip)
+{
+	for (size_t i = 0; i < neighs->count; i++) {
+		const struct nl_neigh *n = &neighs->items[i];
+
+		if (n->ifindex == c->probe_link->ifindex && n->dst.s_addr == vip.s_addr &&
+		    n->has_lladdr)
+			return n;
+	}
+	return NULL;
+}
+
+/* Before any request goes out: the answers can replace what the table holds. */
+static void read_entries_before(struct audit_cmd *c)
+{
 	for (unsigned p = 0; p < c->probe_count; p++)
-		for (size_t r = 0; r < c->probes[p].count; r++)
-			c->probes[p].responders[r].vendor =
-				c->vendors ? vendor_lookup(c->vendors, &c->probes[p].responders[r].mac)
-					   : NULL;
+		c->probes[p].entry = find_entry(c, &c->net.neighs, c->probes[p].vip);
+}
+
+/* Best effort: without the second dump the finding only lacks its note. */
+static void read_entries_after(struct audit_cmd *c)
+{
+	if (nl_dump_neighs(&c->nl, c->probe_link->ifindex, &c->neighs_after) < 0)
+		return;
+	for (unsigned p = 0; p < c->probe_count; p++)
+		c->probes[p].entry_after = find_entry(c, &c->neighs_after, c->probes[p].vip);
 }
 
 static const char *host_role(const struct audit_cmd *c)
@@ -518,7 +561,7 @@ static void report_host_json(const struct audit_cmd *c, struct json *j)
 
 static void report_finding(const struct audit_cmd *c, struct json *j, const struct lvs_finding *f)
 {
-	char text[IPV4_STRLEN];
+	char text[IPV4_STRLEN], mac[MAC_STRLEN];
 
 	if (!c->json) {
 		printf("FINDING %s%s%s%s: %s\n    fix: %s\n", lvs_check_name(f->check),
@@ -529,10 +572,59 @@ static void report_finding(const struct audit_cmd *c, struct json *j, const stru
 	json_string(j, "type", "finding");
 	json_string(j, "check", lvs_check_name(f->check));
 	json_string(j, "interface", f->iface[0] ? f->iface : NULL);
-	json_string(j, "vip", f->vip.s_addr ? ipv4_format(f->vip, text) : NULL);
+	json_string(j, "vip", f->vip_count == 1 ? ipv4_format(f->vips[0], text) : NULL);
+	json_array_begin(j, "vips");
+	for (size_t i = 0; i < f->vip_count; i++)
+		json_string(j, NULL, ipv4_format(f->vips[i], text));
+	json_array_end(j);
+	json_string(j, "mac", f->has_mac ? mac_format(&f->mac, mac) : NULL);
 	json_string(j, "problem", f->problem);
 	json_string(j, "fix", f->fix);
 	json_object_end(j);
+}
+
+static void print_mac(const struct mac *m, const char *vendor)
+{
+	char mac[MAC_STRLEN];
+
+	if (!vendor)
+		vendor = VENDOR_UNKNOWN;
+	printf(vendor[0] == '(' ? "%s %s" : "%s (%s)", mac_format(m, mac), vendor);
+}
+
+static const char *neigh_state_name(uint16_t state)
+{
+	static const struct { uint16_t state; const char *name; } names[] = {
+		{ NUD_PERMANENT, "permanent" }, { NUD_NOARP, "noarp" },
+		{ NUD_REACHABLE, "reachable" }, { NUD_STALE, "stale" },
+		{ NUD_DELAY, "delay" }, { NUD_PROBE, "probe" },
+		{ NUD_INCOMPLETE, "incomplete" }, { NUD_FAILED, "failed" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (state & names[i].state)
+			return names[i].name;
+	return "none";
+}
+
+static void report_probe_text(const struct audit_cmd *c, const struct vip_probe *p)
+{
+	char text[IPV4_STRLEN];
+
+	printf("ARP %s on %s: %zu MAC%s answer%s", ipv4_format(p->vip, text), c->ifname,
+	       p->count, p->count == 1 ? "" : "s", p->count == 1 ? "s" : "");
+	for (size_t r = 0; r < p->count; r++) {
+		printf("%s ", r ? "," : "");
+		print_mac(&p->responders[r].mac, p->responders[r].vendor);
+		printf("%s", p->responders[r].self ? " [this host]" : "");
+	}
+	if (p->other_claims)
+		printf(", and %u more", p->other_claims);
+	if (!p->ok && p->entry && lvs_neigh_is_learnt(p->entry)) {
+		printf("; this host maps it to ");
+		print_mac(&p->entry->lladdr, p->entry_vendor);
+	}
+	printf("%s\n", p->ok ? ": ok" : "");
 }
 
 static void report_probe(const struct audit_cmd *c, struct json *j, const struct vip_probe *p)
@@ -540,20 +632,7 @@ static void report_probe(const struct audit_cmd *c, struct json *j, const struct
 	char text[IPV4_STRLEN], mac[MAC_STRLEN];
 
 	if (!c->json) {
-		printf("ARP %s on %s: %zu MAC%s answer%s", ipv4_format(p->vip, text), c->ifname,
-		       p->count, p->count == 1 ? "" : "s", p->count == 1 ? "s" : "");
-		for (size_t r = 0; r < p->count; r++) {
-			const char *vendor = p->responders[r].vendor ? p->responders[r].vendor
-								      : VENDOR_UNKNOWN;
-			bool bracketed = vendor[0] == '(';
-
-			printf("%s %s %s%s%s%s", r ? "," : "", mac_format(&p->responders[r].mac, mac),
-			       bracketed ? "" : "(", vendor, bracketed ? "" : ")",
-			       p->responders[r].self ? " [this host]" : "");
-		}
-		if (p->other_claims)
-			printf(", and %u more", p->other_claims);
-		printf("%s\n", p->count == 1 ? ": ok" : "");
+		report_probe_text(c, p);
 		return;
 	}
 	json_object_begin(j, NULL);
@@ -570,7 +649,16 @@ static void report_probe(const struct audit_cmd *c, struct json *j, const struct
 		json_object_end(j);
 	}
 	json_array_end(j);
-	json_bool(j, "ok", p->count == 1);
+	if (p->entry) {
+		json_object_begin(j, "neighbour");
+		json_string(j, "mac", mac_format(&p->entry->lladdr, mac));
+		json_string(j, "vendor", p->entry_vendor);
+		json_string(j, "state", neigh_state_name(p->entry->state));
+		json_object_end(j);
+	} else {
+		json_null(j, "neighbour");
+	}
+	json_bool(j, "ok", p->ok);
 	json_object_end(j);
 }
 
@@ -604,21 +692,23 @@ static int report(struct audit_cmd *c)
 static int add_network_findings(struct audit_cmd *c)
 {
 	for (unsigned p = 0; p < c->probe_count; p++) {
-		struct lvs_finding f;
+		struct vip_probe *probe = &c->probes[p];
+		struct lvs_vip_check check = {
+			.vip = probe->vip,
+			.iface = c->ifname,
+			.responders = probe->responders,
+			.responder_count = probe->count,
+			.entry = probe->entry,
+			.entry_vendor = probe->entry_vendor,
+			.entry_after = probe->entry_after,
+		};
+		size_t before = c->findings.count;
 
-		if (!lvs_responders_finding(c->probes[p].vip, c->ifname, c->probes[p].responders,
-					    c->probes[p].count, &f))
-			continue;
-		if (c->findings.count == c->findings.cap) {
-			size_t cap = c->findings.cap ? c->findings.cap * 2 : 8;
-			struct lvs_finding *items = realloc(c->findings.items, cap * sizeof(*items));
-
-			if (!items)
-				return EXIT_TROUBLE;
-			c->findings.items = items;
-			c->findings.cap = cap;
+		if (lvs_network_findings(&check, &c->findings) < 0) {
+			cli_error(CMD, "out of memory");
+			return EXIT_TROUBLE;
 		}
-		c->findings.items[c->findings.count++] = f;
+		probe->ok = c->findings.count == before;
 	}
 	return 0;
 }
@@ -650,14 +740,17 @@ static int run(struct audit_cmd *c)
 		return EXIT_TROUBLE;
 	}
 	if (c->ifname) {
+		read_entries_before(c);
 		status = open_probe_link(c);
 		if (!status)
 			status = network_check(c);
 		if (status)
 			return status;
+		read_entries_after(c);
 		name_vendors(c);
-		if (add_network_findings(c))
-			return EXIT_TROUBLE;
+		status = add_network_findings(c);
+		if (status)
+			return status;
 	}
 	return report(c);
 }
@@ -677,7 +770,8 @@ int cmd_audit(int argc, char **argv)
 		link_close(&c.io);
 	vendor_db_free(c.vendors);
 	free(c.probes);
-	free(c.findings.items);
+	lvs_findings_free(&c.findings);
+	free(c.neighs_after.items);
 	free(c.ifaces);
 	nl_snapshot_free(&c.net);
 	if (c.nl.sock)

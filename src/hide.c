@@ -385,7 +385,7 @@ static bool on_dev_as_32(const struct hide_cmd *c, struct in_addr vip)
  * stricter choice (2, 3, 8) alone. arp_announce has only one such value. */
 static bool value_hides(unsigned k, int value)
 {
-	return k == 0 ? sysctl_arp_ignore_hides(value, true) : sysctl_arp_announce_hides(value);
+	return k == 0 ? sysctl_arp_ignore_hides(value, RT_SCOPE_HOST) : sysctl_arp_announce_hides(value);
 }
 
 static int run_add(struct hide_cmd *c)
@@ -507,7 +507,7 @@ static void show_text(const struct hide_cmd *c)
 
 		printf("%-16s arp_ignore %d (effective %d)  arp_announce %d (effective %d)  %s\n",
 		       sc->name, sc->value[0], ignore, sc->value[1], announce,
-		       !sysctl_arp_ignore_hides(ignore, true) ? "answers ARP for VIPs on lo"
+		       !sysctl_arp_ignore_hides(ignore, RT_SCOPE_HOST) ? "answers ARP for VIPs on lo"
 		       : !sysctl_arp_announce_hides(announce) ? "may send ARP from a VIP"
 						       : "hides");
 	}
@@ -552,7 +552,7 @@ static void show_json(struct hide_cmd *c)
 		json_int(&c->j, "arp_announce", sc->value[1]);
 		json_int(&c->j, "arp_announce_effective", announce);
 		json_bool(&c->j, "hides",
-			  sysctl_arp_ignore_hides(ignore, true) && sysctl_arp_announce_hides(announce));
+			  sysctl_arp_ignore_hides(ignore, RT_SCOPE_HOST) && sysctl_arp_announce_hides(announce));
 		json_object_end(&c->j);
 	}
 	json_array_end(&c->j);

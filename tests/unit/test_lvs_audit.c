@@ -18,7 +18,7 @@ enum { IDX_LO = 1, IDX_ETH0 = 2, IDX_ETH1 = 3 };
 
 struct fixture {
 	struct lvs_iface ifaces[3];
-	struct nl_addr addrs[8];
+	struct nl_addr addrs[32];
 	size_t addr_count;
 	struct nl_neigh neighs[4];
 	size_t neigh_count;
@@ -99,7 +99,7 @@ static size_t audit(struct fixture *f)
 	f->host.neigh_count = f->neigh_count;
 	f->host.vips = f->vips;
 	f->host.vip_count = f->vip_count;
-	f->findings.count = 0;
+	lvs_findings_free(&f->findings);
 	assert_int_equal(lvs_audit(&f->host, &f->findings), 0);
 	return f->findings.count;
 }
@@ -115,8 +115,22 @@ static const struct lvs_finding *finding(const struct fixture *f, enum lvs_check
 
 static void done(struct fixture *f)
 {
-	free(f->findings.items);
+	lvs_findings_free(&f->findings);
 	free(f);
+}
+
+/* The VIPs a finding names in its vips array, as "a b c". */
+static const char *vips_of(const struct lvs_finding *x)
+{
+	static char buf[1024];
+	char text[IPV4_STRLEN];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < x->vip_count; i++) {
+		strcat(buf, i ? " " : "");
+		strcat(buf, ipv4_format(x->vips[i], text));
+	}
+	return buf;
 }
 
 static void test_clean_real_server(void **state)
@@ -223,6 +237,75 @@ static void test_arp_ignore_3_and_scope(void **state)
 	f->addrs[3].scope = RT_SCOPE_UNIVERSE; /* the VIP, added without "scope host" */
 	assert_int_equal(audit(f), 2);
 	assert_non_null(finding(f, LVS_ARP_IGNORE, "eth1"));
+	done(f);
+}
+
+/*
+ * Issue 10 item 3: one leaking scope-global VIP among twelve hidden ones. Each
+ * finding names exactly the VIPs it is about: the arp_ignore findings only the
+ * culprit, the arp_announce one all thirteen, none "and N more".
+ */
+static void test_findings_name_exactly_their_vips(void **state)
+{
+	struct fixture *f = clean_real_server();
+	const char *hidden = "192.0.2.100 192.0.2.101 192.0.2.102 192.0.2.103 192.0.2.104 "
+			     "192.0.2.105 192.0.2.106 192.0.2.107 192.0.2.108 192.0.2.109 "
+			     "192.0.2.110 192.0.2.111";
+	char all_thirteen[512], text[24];
+	const struct lvs_finding *x;
+
+	(void)state;
+	for (int v = 101; v <= 111; v++) {
+		snprintf(text, sizeof(text), "192.0.2.%d", v);
+		add_addr(f, IDX_LO, text, 32, RT_SCOPE_HOST);
+	}
+	add_addr(f, IDX_LO, "192.0.2.150", 32, RT_SCOPE_UNIVERSE);
+	snprintf(all_thirteen, sizeof(all_thirteen), "%s 192.0.2.150", hidden);
+	f->host.all.value[SYSCTL_ARP_IGNORE] = 3;
+	f->ifaces[1].conf.value[SYSCTL_ARP_IGNORE] = 3;
+	f->ifaces[2].conf.value[SYSCTL_ARP_IGNORE] = 0;
+
+	assert_int_equal(audit(f), 2);
+	x = finding(f, LVS_ARP_IGNORE, "eth0");
+	assert_non_null(x);
+	assert_string_equal(vips_of(x), "192.0.2.150");
+	assert_non_null(strstr(x->problem, "eth0 answers ARP for 192.0.2.150, not of scope host"));
+	assert_non_null(strstr(x->problem, "which replies for any address not of scope host"));
+	assert_non_null(strstr(x->problem, "`arpkit hide add 192.0.2.150` re-adds it"));
+	assert_null(strstr(x->problem, "192.0.2.100"));
+	assert_null(strstr(x->problem, "more"));
+	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.all.arp_ignore=1 "
+				    "net.ipv4.conf.eth0.arp_ignore=1");
+	x = finding(f, LVS_ARP_IGNORE, "eth1");
+	assert_non_null(x);
+	assert_string_equal(vips_of(x), "192.0.2.150");
+	assert_string_equal(x->fix, "sysctl -w net.ipv4.conf.all.arp_ignore=1 "
+				    "net.ipv4.conf.eth1.arp_ignore=1");
+
+	/* Every interface hides (8 never replies), all=3 does not: an interface that
+	 * comes later answers for the culprit only. */
+	f->ifaces[1].conf.value[SYSCTL_ARP_IGNORE] = 8;
+	f->ifaces[2].conf.value[SYSCTL_ARP_IGNORE] = 8;
+	assert_int_equal(audit(f), 1);
+	x = finding(f, LVS_ARP_IGNORE_ALL, "all");
+	assert_non_null(x);
+	assert_string_equal(vips_of(x), "192.0.2.150");
+	assert_non_null(strstr(x->problem, "answers ARP for 192.0.2.150"));
+	assert_null(strstr(x->problem, "192.0.2.111"));
+
+	/* arp_announce is about every VIP: any of them may be the sender. */
+	f->host.all.value[SYSCTL_ARP_IGNORE] = 1;
+	f->ifaces[1].conf.value[SYSCTL_ARP_ANNOUNCE] = 0;
+	f->host.all.value[SYSCTL_ARP_ANNOUNCE] = 0;
+	f->ifaces[2].conf.value[SYSCTL_ARP_ANNOUNCE] = 2;
+	assert_int_equal(audit(f), 1);
+	x = finding(f, LVS_ARP_ANNOUNCE, "eth0");
+	assert_non_null(x);
+	assert_string_equal(vips_of(x), all_thirteen);
+	assert_non_null(strstr(x->problem, "may carry 192.0.2.100, 192.0.2.101, 192.0.2.102, "
+					   "192.0.2.103, 192.0.2.104, 192.0.2.105, 192.0.2.106, "
+					   "192.0.2.107, 192.0.2.108, 192.0.2.109, 192.0.2.110, "
+					   "192.0.2.111, 192.0.2.150 as the sender"));
 	done(f);
 }
 
@@ -382,7 +465,9 @@ static void test_permanent_neighbour(void **state)
 static void test_responders(void **state)
 {
 	struct lvs_responder r[3];
-	struct lvs_finding out;
+	lvs_finding_list out = { 0 };
+	struct lvs_vip_check check = { .vip = ip("192.0.2.100"), .iface = "eth0", .responders = r };
+	const struct lvs_finding *x;
 
 	(void)state;
 	memset(r, 0, sizeof(r));
@@ -391,16 +476,135 @@ static void test_responders(void **state)
 	mac_parse("02:00:00:00:00:22", &r[2].mac);
 	r[0].vendor = "(locally administered)";
 	r[1].vendor = "Raspberry Pi Foundation";
-	assert_false(lvs_responders_finding(ip("192.0.2.100"), "eth0", r, 1, &out));
-	assert_true(lvs_responders_finding(ip("192.0.2.100"), "eth0", r, 3, &out));
-	assert_int_equal(out.check, LVS_RESPONDERS);
-	assert_non_null(strstr(out.problem, "3 MACs answer ARP for VIP 192.0.2.100 on eth0"));
-	assert_non_null(strstr(out.problem, "b8:27:eb:00:00:21 (Raspberry Pi Foundation)"));
-	assert_non_null(strstr(out.problem, "02:00:00:00:00:10 (locally administered),"));
-	assert_non_null(strstr(out.problem, "02:00:00:00:00:22 (unknown)"));
-	assert_string_equal(out.fix, "arpkit hide add 192.0.2.100  # on each real server above");
-	assert_true(lvs_responders_finding(ip("192.0.2.100"), "eth0", r, 0, &out));
-	assert_non_null(strstr(out.problem, "nobody answers"));
+	check.responder_count = 1;
+	assert_int_equal(lvs_network_findings(&check, &out), 0);
+	assert_int_equal(out.count, 0);
+	check.responder_count = 3;
+	assert_int_equal(lvs_network_findings(&check, &out), 0);
+	assert_int_equal(out.count, 1);
+	x = &out.items[0];
+	assert_int_equal(x->check, LVS_RESPONDERS);
+	assert_string_equal(vips_of(x), "192.0.2.100");
+	assert_non_null(strstr(x->problem, "3 MACs answer ARP for VIP 192.0.2.100 on eth0"));
+	assert_non_null(strstr(x->problem, "b8:27:eb:00:00:21 (Raspberry Pi Foundation)"));
+	assert_non_null(strstr(x->problem, "02:00:00:00:00:10 (locally administered),"));
+	assert_non_null(strstr(x->problem, "02:00:00:00:00:22 (unknown)"));
+	assert_string_equal(x->fix, "arpkit hide add 192.0.2.100  # on each real server above");
+	check.responder_count = 0;
+	assert_int_equal(lvs_network_findings(&check, &out), 0);
+	assert_int_equal(out.count, 2);
+	assert_non_null(strstr(out.items[1].problem, "nobody answers"));
+	lvs_findings_free(&out);
+}
+
+static struct nl_neigh entry_for(const char *vip, const char *mac, uint16_t state)
+{
+	struct nl_neigh n;
+
+	memset(&n, 0, sizeof(n));
+	n.ifindex = IDX_ETH0;
+	n.dst = ip(vip);
+	n.has_lladdr = true;
+	assert_int_equal(mac_parse(mac, &n.lladdr), 0);
+	n.state = state;
+	return n;
+}
+
+/* The router's own table maps the VIP to a real server that sent "who-has ROUTER
+ * tell VIP", while only the director answers: one finding naming that MAC. */
+static void test_neighbour_entry_poisoned(void **state)
+{
+	struct lvs_responder director;
+	struct nl_neigh poisoned = entry_for("192.0.2.100", "b8:27:eb:00:00:21", NUD_STALE);
+	struct nl_neigh healed = entry_for("192.0.2.100", "02:00:00:00:00:10", NUD_REACHABLE);
+	lvs_finding_list out = { 0 };
+	struct lvs_vip_check check = {
+		.vip = ip("192.0.2.100"), .iface = "eth0", .responders = &director,
+		.responder_count = 1, .entry = &poisoned, .entry_vendor = "Raspberry Pi Foundation",
+	};
+	const struct lvs_finding *x;
+	char mac[MAC_STRLEN];
+
+	(void)state;
+	memset(&director, 0, sizeof(director));
+	mac_parse("02:00:00:00:00:10", &director.mac);
+	director.vendor = "(locally administered)";
+	assert_int_equal(lvs_network_findings(&check, &out), 0);
+	assert_int_equal(out.count, 1);
+	x = &out.items[0];
+	assert_int_equal(x->check, LVS_NEIGH_ENTRY);
+	assert_string_equal(lvs_check_name(x->check), "neighbour-entry");
+	assert_string_equal(x->iface, "eth0");
+	assert_string_equal(vips_of(x), "192.0.2.100");
+	assert_true(x->has_mac);
+	assert_string_equal(mac_format(&x->mac, mac), "b8:27:eb:00:00:21");
+	assert_non_null(strstr(x->problem,
+			       "maps VIP 192.0.2.100 on eth0 to b8:27:eb:00:00:21 (Raspberry Pi "
+			       "Foundation), which does not answer ARP for it; the MAC that does "
+			       "is 02:00:00:00:00:10 (locally administered): traffic for the VIP "
+			       "goes to b8:27:eb:00:00:21, not to the director"));
+	assert_non_null(strstr(x->problem, "arp_announce is not 2"));
+	assert_null(strstr(x->problem, "since replaced"));
+	assert_string_equal(x->fix, "arpkit hide add 192.0.2.100  # on the real server with "
+				    "MAC b8:27:eb:00:00:21: it sets arp_announce=2 there; then "
+				    "here: ip neigh del 192.0.2.100 dev eth0");
+
+	/* The director's answers to the check replaced the entry: said, still a finding. */
+	check.entry_after = &healed;
+	lvs_findings_free(&out);
+	assert_int_equal(lvs_network_findings(&check, &out), 0);
+	assert_int_equal(out.count, 1);
+	assert_non_null(strstr(out.items[0].problem, "since replaced the entry with "
+						     "02:00:00:00:00:10"));
+
+	/* Healthy: the entry maps the VIP to the one MAC that answers. */
+	check.entry = &healed;
+	check.entry_after = NULL;
+	lvs_findings_free(&out);
+	assert_int_equal(lvs_network_findings(&check, &out), 0);
+	assert_int_equal(out.count, 0);
+
+	/* No entry, an unusable one, or a static one (another check): nothing here. */
+	check.entry = NULL;
+	assert_int_equal(lvs_network_findings(&check, &out), 0);
+	poisoned.state = NUD_FAILED;
+	check.entry = &poisoned;
+	assert_int_equal(lvs_network_findings(&check, &out), 0);
+	poisoned.state = NUD_PERMANENT;
+	assert_int_equal(lvs_network_findings(&check, &out), 0);
+	assert_int_equal(out.count, 0);
+
+	/* Nobody answers: that is the finding, a stale entry is expected then. */
+	poisoned.state = NUD_STALE;
+	check.responder_count = 0;
+	assert_int_equal(lvs_network_findings(&check, &out), 0);
+	assert_int_equal(out.count, 1);
+	assert_int_equal(out.items[0].check, LVS_RESPONDERS);
+	lvs_findings_free(&out);
+}
+
+/* Several MACs answer: whichever the entry holds won a race; it is named. */
+static void test_neighbour_entry_with_several_answers(void **state)
+{
+	struct lvs_responder r[2];
+	struct nl_neigh entry = entry_for("192.0.2.100", "02:00:00:00:00:21", NUD_REACHABLE);
+	lvs_finding_list out = { 0 };
+	struct lvs_vip_check check = {
+		.vip = ip("192.0.2.100"), .iface = "eth0", .responders = r, .responder_count = 2,
+		.entry = &entry,
+	};
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	mac_parse("02:00:00:00:00:10", &r[0].mac);
+	mac_parse("02:00:00:00:00:21", &r[1].mac);
+	assert_int_equal(lvs_network_findings(&check, &out), 0);
+	assert_int_equal(out.count, 2);
+	assert_int_equal(out.items[0].check, LVS_RESPONDERS);
+	assert_int_equal(out.items[1].check, LVS_NEIGH_ENTRY);
+	assert_non_null(strstr(out.items[1].problem, "to 02:00:00:00:00:21 (unknown), one of the 2 "
+						     "MACs that answer"));
+	lvs_findings_free(&out);
 }
 
 static void test_vip_usable(void **state)
@@ -469,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_missing_on_all),
 		cmocka_unit_test(test_max_rule),
 		cmocka_unit_test(test_arp_ignore_3_and_scope),
+		cmocka_unit_test(test_findings_name_exactly_their_vips),
 		cmocka_unit_test(test_lo_mask),
 		cmocka_unit_test(test_vip_on_arp_interface),
 		cmocka_unit_test(test_director_is_not_a_real_server),
@@ -477,6 +682,8 @@ int main(void)
 		cmocka_unit_test(test_arp_accept),
 		cmocka_unit_test(test_permanent_neighbour),
 		cmocka_unit_test(test_responders),
+		cmocka_unit_test(test_neighbour_entry_poisoned),
+		cmocka_unit_test(test_neighbour_entry_with_several_answers),
 		cmocka_unit_test(test_vip_usable),
 		cmocka_unit_test(test_hidden_vip_shape),
 		cmocka_unit_test(test_vip_set_parses_as_typed),

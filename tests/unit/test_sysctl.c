@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/rtnetlink.h>
+
 #include "sysctl.h"
 
 static void test_scope_names(void **state)
@@ -116,16 +118,25 @@ static void test_effective(void **state)
 static void test_hiding_values(void **state)
 {
 	(void)state;
-	assert_false(sysctl_arp_ignore_hides(0, true));
-	assert_true(sysctl_arp_ignore_hides(1, false));
-	assert_true(sysctl_arp_ignore_hides(2, false));
-	assert_true(sysctl_arp_ignore_hides(3, true));
-	assert_false(sysctl_arp_ignore_hides(3, false));
+	/* The kernel's arp_ignore(), for a target held on another device (a VIP on lo). */
+	assert_false(sysctl_arp_ignore_hides(0, RT_SCOPE_HOST));
+	assert_true(sysctl_arp_ignore_hides(1, RT_SCOPE_UNIVERSE));
+	assert_true(sysctl_arp_ignore_hides(2, RT_SCOPE_UNIVERSE));
+	assert_true(sysctl_arp_ignore_hides(3, RT_SCOPE_HOST));
+	assert_true(sysctl_arp_ignore_hides(3, RT_SCOPE_NOWHERE));
+	assert_false(sysctl_arp_ignore_hides(3, RT_SCOPE_UNIVERSE));
+	assert_false(sysctl_arp_ignore_hides(3, RT_SCOPE_SITE));
+	assert_false(sysctl_arp_ignore_hides(3, RT_SCOPE_LINK));
 	for (int reserved = 4; reserved <= 7; reserved++)
-		assert_false(sysctl_arp_ignore_hides(reserved, true));
-	assert_true(sysctl_arp_ignore_hides(8, false));
-	assert_false(sysctl_arp_ignore_hides(9, true));
-	assert_false(sysctl_arp_ignore_hides(-1, true));
+		assert_false(sysctl_arp_ignore_hides(reserved, RT_SCOPE_HOST));
+	assert_true(sysctl_arp_ignore_hides(8, RT_SCOPE_UNIVERSE));
+	assert_false(sysctl_arp_ignore_hides(9, RT_SCOPE_HOST));
+	assert_false(sysctl_arp_ignore_hides(-1, RT_SCOPE_HOST));
+	assert_string_equal(sysctl_arp_ignore_meaning(3),
+			    "replies for any address not of scope host");
+	assert_string_equal(sysctl_arp_ignore_meaning(5), "is reserved and replies like 0");
+	assert_string_equal(sysctl_arp_ignore_meaning(42),
+			    "is unknown to the kernel and replies like 0");
 
 	assert_false(sysctl_arp_announce_hides(0));
 	assert_false(sysctl_arp_announce_hides(1));
