@@ -4,6 +4,9 @@
  * it as the sender of its own ARP requests, or the router maps the VIP to this
  * host instead of the director. The sysctls go first and the address second:
  * the other order leaves a moment in which this host answers ARP for the VIP.
+ * Whether a VIP is answered depends on the arp_ignore in force (the max of `all`
+ * and the interface) and, for 3, on the VIP's scope; hide reasons about both, and
+ * says "hides" only for what the kernel keeps quiet.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -66,13 +69,17 @@ static const char usage_text[] =
 	"does.\n"
 	"\n"
 	"  add    set net.ipv4.conf.{all,IFACE}.arp_ignore=1 and arp_announce=2 on every\n"
-	"         up, ARP-capable interface, THEN add VIP/32 scope host to DEV (in that\n"
-	"         order: the address first would answer ARP until the sysctls land).\n"
-	"         Idempotent; prints each change, or \"nothing to change\".\n"
+	"         up, ARP-capable interface whose value does not already keep the VIPs\n"
+	"         quiet, THEN add VIP/32 scope host to DEV (in that order: the address\n"
+	"         first would answer ARP until the sysctls land). A VIP already on DEV\n"
+	"         with another scope that the arp_ignore in force answers for (3 answers\n"
+	"         any address not of scope host) is re-added with scope host, its label\n"
+	"         kept. Idempotent; prints each change, or \"nothing to change\".\n"
 	"  del    remove VIP/32 from DEV; when no VIP remains on lo (or DEV), reset\n"
 	"         arp_ignore and arp_announce to the kernel defaults (0).\n"
-	"  show   the hidden VIPs and, per interface, the values the kernel acts on\n"
-	"         (the max of `all` and the interface's own).\n"
+	"  show   the VIPs on DEV and lo, each \"hidden\" or \"NOT hidden\" with the\n"
+	"         interfaces that answer ARP for it, and per interface the values the\n"
+	"         kernel acts on (the max of `all` and the interface's own).\n"
 	"\n"
 	"  -d, --dev DEV        the device that holds the VIPs (default lo; must not do ARP)\n"
 	"      --keep-sysctls   del: leave arp_ignore and arp_announce as they are\n"
@@ -370,51 +377,62 @@ static void report_address(struct hide_cmd *c, struct in_addr vip, const char *w
 	c->changes++;
 }
 
-static bool on_dev_as_32(const struct hide_cmd *c, struct in_addr vip)
+/* The VIP as a /32 on the hiding device, or NULL. */
+static const struct nl_addr *on_dev_as_32(const struct hide_cmd *c, struct in_addr vip)
 {
 	for (size_t i = 0; i < c->net.addrs.count; i++) {
 		const struct nl_addr *a = &c->net.addrs.items[i];
 
 		if (a->ifindex == c->dev->ifindex && a->addr.s_addr == vip.s_addr && a->prefixlen == 32)
-			return true;
+			return a;
 	}
+	return NULL;
+}
+
+static bool is_named(const struct hide_cmd *c, struct in_addr addr)
+{
+	for (unsigned v = 0; v < c->vips.count; v++)
+		if (c->vips.addr[v].s_addr == addr.s_addr)
+			return true;
 	return false;
 }
 
-/* Which arp_ignore values already keep a host-scope VIP hidden: hide leaves a
- * stricter choice (2, 3, 8) alone. arp_announce has only one such value. */
-static bool value_hides(unsigned k, int value)
+static const char *scope_name(unsigned char scope, char buf[8])
 {
-	return k == 0 ? sysctl_arp_ignore_hides(value, RT_SCOPE_HOST) : sysctl_arp_announce_hides(value);
+	switch (scope) {
+	case RT_SCOPE_UNIVERSE:
+		return "global";
+	case RT_SCOPE_SITE:
+		return "site";
+	case RT_SCOPE_LINK:
+		return "link";
+	case RT_SCOPE_HOST:
+		return "host";
+	case RT_SCOPE_NOWHERE:
+		return "nowhere";
+	default:
+		snprintf(buf, 8, "%u", scope);
+		return buf;
+	}
 }
 
-static int run_add(struct hide_cmd *c)
+/* A label of its own ("lo:1"); the kernel reports the device name when there is none. */
+static const char *own_label(const struct nl_addr *a, const struct nl_link *l)
 {
-	static const int target[2] = { SYSCTL_HIDE_ARP_IGNORE, SYSCTL_HIDE_ARP_ANNOUNCE };
-	int status = 0;
+	return a->label[0] && strcmp(a->label, l->name) ? a->label : NULL;
+}
 
-	/* `all` first: the kernel takes the max of all and the interface, so from that
-	 * write on, every interface hides the VIP, including one that comes up meanwhile. */
-	for (unsigned s = 0; s < c->scope_count && !status; s++)
-		for (unsigned k = 0; k < 2 && !status; k++)
-			if (!value_hides(k, c->scopes[s].value[k]))
-				status = set_sysctl(c, &c->scopes[s], k, target[k]);
-	for (unsigned v = 0; v < c->vips.count && !status; v++) {
-		int err;
-		char text[IPV4_STRLEN];
+/* The arp_ignore (k 0) or arp_announce (k 1) the kernel acts on for scope s, s > 0;
+ * for s 0, the value of `all`, which is what an interface that comes later gets. */
+static int in_force(const struct hide_cmd *c, unsigned s, unsigned k)
+{
+	return sysctl_effective(managed_keys[k], c->scopes[0].value[k], c->scopes[s].value[k]);
+}
 
-		if (on_dev_as_32(c, c->vips.addr[v]))
-			continue;
-		err = nl_addr_add(&c->nl, c->dev->ifindex, c->vips.addr[v], 32, RT_SCOPE_HOST, NULL);
-		if (err) {
-			cli_error(CMD, "cannot add %s/32 to %s: %s", ipv4_format(c->vips.addr[v], text),
-				  c->dev->name, strerror(-err));
-			status = EXIT_TROUBLE;
-			break;
-		}
-		report_address(c, c->vips.addr[v], "added");
-	}
-	return status;
+/* Does the ARP interface (or `all`) of scope s answer for an address of this scope? */
+static bool answers_for(const struct hide_cmd *c, unsigned s, unsigned char scope)
+{
+	return !sysctl_arp_ignore_hides(in_force(c, s, 0), scope);
 }
 
 /* Any address kept on lo outside 127/8 needs the sysctls, whatever its mask or
@@ -424,6 +442,151 @@ static bool is_lo_vip(const struct hide_cmd *c, const struct nl_addr *a)
 	const struct nl_link *l = link_by_index(c, a->ifindex);
 
 	return l && is_hiding_device(c, l) && (ntohl(a->addr.s_addr) >> 24) != 127;
+}
+
+/*
+ * Does this value of a scope, on its own, keep every VIP quiet once add is done?
+ * The VIPs named are then of scope host; the others on lo keep their scope. So a
+ * stricter arp_ignore (2, 8, or 3 when every VIP is of scope host) is kept, and a
+ * 3 that would answer for a VIP of scope global left by hand is not.
+ * arp_announce has only one such value.
+ */
+static bool value_hides(const struct hide_cmd *c, unsigned k, int value)
+{
+	if (k == 1)
+		return sysctl_arp_announce_hides(value);
+	if (!sysctl_arp_ignore_hides(value, RT_SCOPE_HOST))
+		return false;
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		const struct nl_addr *a = &c->net.addrs.items[i];
+
+		if (is_lo_vip(c, a) && !is_named(c, a->addr) &&
+		    !sysctl_arp_ignore_hides(value, a->scope))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * `all` first: the kernel takes the max of all and the interface, so from that
+ * write on, every interface hides the VIP, including one that comes up meanwhile.
+ * Only values that do not hide are changed, to 1 and 2; the hiding values are
+ * closed under max, so no write leaves an interface answering that did not before.
+ */
+static int set_hiding_sysctls(struct hide_cmd *c)
+{
+	static const int target[2] = { SYSCTL_HIDE_ARP_IGNORE, SYSCTL_HIDE_ARP_ANNOUNCE };
+	int status = 0;
+
+	for (unsigned s = 0; s < c->scope_count && !status; s++)
+		for (unsigned k = 0; k < 2 && !status; k++)
+			if (!value_hides(c, k, c->scopes[s].value[k]))
+				status = set_sysctl(c, &c->scopes[s], k, target[k]);
+	return status;
+}
+
+static void report_readd(struct hide_cmd *c, struct in_addr vip, const char *label,
+			 unsigned char old_scope, unsigned answering)
+{
+	char text[IPV4_STRLEN], scope[8];
+	int value = in_force(c, answering, 0);
+
+	ipv4_format(vip, text);
+	if (c->json) {
+		json_object_begin(&c->j, NULL);
+		json_string(&c->j, "address", text);
+		json_uint(&c->j, "prefixlen", 32);
+		json_string(&c->j, "device", c->dev->name);
+		json_string(&c->j, "label", label);
+		json_string(&c->j, "change", "re-added");
+		json_string(&c->j, "scope", "host");
+		json_string(&c->j, "from_scope", scope_name(old_scope, scope));
+		json_object_end(&c->j);
+	} else {
+		printf("re-added %s/32 to %s with scope host%s%s (with scope %s it was answered: "
+		       "arp_ignore %d on %s %s)\n", text, c->dev->name, label ? ", label " : "",
+		       label ? label : "", scope_name(old_scope, scope), value,
+		       c->scopes[answering].name, sysctl_arp_ignore_meaning(value));
+	}
+	c->changes++;
+}
+
+/*
+ * The kernel keeps one address per address and mask on a device: a second VIP/32
+ * with scope host is refused while the old one is there, and a replace
+ * (NLM_F_REPLACE, `ip addr replace`) keeps the old scope. So the old address goes
+ * first and the new one follows in the next request. In between, for one netlink
+ * round trip, the host does not hold the VIP: it neither answers ARP for it nor
+ * accepts its packets. From then on the arp_ignore in force (already set) keeps the
+ * host-scope VIP quiet. Adding first, were it allowed, would leave the old
+ * address answering until it went.
+ */
+static int readd_with_host_scope(struct hide_cmd *c, const struct nl_addr *old,
+				 unsigned answering)
+{
+	char text[IPV4_STRLEN], label_buf[IF_NAMESIZE], scope[8];
+	const char *label = own_label(old, c->dev);
+	unsigned char old_scope = old->scope;
+	struct in_addr vip = old->addr;
+	int err, restored;
+
+	if (label)
+		label = strcpy(label_buf, label);
+	ipv4_format(vip, text);
+	err = nl_addr_del(&c->nl, c->dev->ifindex, vip, 32);
+	if (err) {
+		cli_error(CMD, "cannot remove %s/32 from %s to add it back with scope host: %s",
+			  text, c->dev->name, strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	err = nl_addr_add(&c->nl, c->dev->ifindex, vip, 32, RT_SCOPE_HOST, label);
+	if (!err) {
+		report_readd(c, vip, label, old_scope, answering);
+		return 0;
+	}
+	restored = nl_addr_add(&c->nl, c->dev->ifindex, vip, 32, old_scope, label);
+	cli_error(CMD, "cannot add %s/32 back to %s with scope host: %s; %s", text, c->dev->name,
+		  strerror(-err), restored ? "restoring it as it was failed too"
+					   : "it is back as it was");
+	if (restored)
+		cli_error(CMD, "the VIP is gone; restore it by hand: ip addr add %s/32 dev %s "
+			       "scope %s%s%s", text, c->dev->name, scope_name(old_scope, scope),
+			  label ? " label " : "", label ? label : "");
+	return EXIT_TROUBLE;
+}
+
+/* Adds the VIP, or re-adds it with scope host when the arp_ignore in force, on an
+ * interface or on `all`, answers for it as it is. One that is quiet already stays:
+ * a re-add would only drop its packets for a moment. */
+static int place_vip(struct hide_cmd *c, struct in_addr vip)
+{
+	const struct nl_addr *old = on_dev_as_32(c, vip);
+	char text[IPV4_STRLEN];
+	int err;
+
+	if (old) {
+		for (unsigned s = 0; s < c->scope_count; s++)
+			if (answers_for(c, s, old->scope))
+				return readd_with_host_scope(c, old, s);
+		return 0;
+	}
+	err = nl_addr_add(&c->nl, c->dev->ifindex, vip, 32, RT_SCOPE_HOST, NULL);
+	if (err) {
+		cli_error(CMD, "cannot add %s/32 to %s: %s", ipv4_format(vip, text), c->dev->name,
+			  strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	report_address(c, vip, "added");
+	return 0;
+}
+
+static int run_add(struct hide_cmd *c)
+{
+	int status = set_hiding_sysctls(c);
+
+	for (unsigned v = 0; v < c->vips.count && !status; v++)
+		status = place_vip(c, c->vips.addr[v]);
+	return status;
 }
 
 static size_t count_hidden_vips(const struct hide_cmd *c)
@@ -479,19 +642,83 @@ static int run_del(struct hide_cmd *c)
 	return status;
 }
 
-static void show_text(const struct hide_cmd *c)
+static bool vip_answered(const struct hide_cmd *c, const struct nl_addr *a)
+{
+	for (unsigned s = 1; s < c->scope_count; s++)
+		if (answers_for(c, s, a->scope))
+			return true;
+	return false;
+}
+
+static void show_vip_text(const struct hide_cmd *c, const struct nl_addr *a)
+{
+	const struct nl_link *l = link_by_index(c, a->ifindex);
+	const char *label = own_label(a, l);
+	char text[IPV4_STRLEN], scope[8];
+	bool answered = vip_answered(c, a), first = true;
+
+	printf("%s %s/%u on %s%s%s", answered ? "VIP" : "hidden VIP", ipv4_format(a->addr, text),
+	       a->prefixlen, l->name, label ? " label " : "", label ? label : "");
+	if (a->scope != RT_SCOPE_HOST)
+		printf(", scope %s", scope_name(a->scope, scope));
+	if (!answered) {
+		printf("%s\n", a->prefixlen == 32 ? "" : " (not a /32: see arpkit audit)");
+		return;
+	}
+	printf(", NOT hidden: answered on");
+	for (unsigned s = 1; s < c->scope_count; s++) {
+		int value = in_force(c, s, 0);
+
+		if (!answers_for(c, s, a->scope))
+			continue;
+		printf("%s %s (arp_ignore in force %d %s)", first ? "" : ",", c->scopes[s].name,
+		       value, sysctl_arp_ignore_meaning(value));
+		first = false;
+	}
+	if (a->prefixlen == 32 && a->ifindex == c->dev->ifindex) {
+		bool lo = !strcmp(c->dev->name, "lo");
+
+		printf("; fix: arpkit hide add %s%s%s\n", text, lo ? "" : " --dev ",
+		       lo ? "" : c->dev->name);
+	} else {
+		printf("; see arpkit audit\n");
+	}
+}
+
+/* "hides", or what the interface of scope s does wrong, naming the VIPs it answers for. */
+static void show_iface_verdict(const struct hide_cmd *c, unsigned s, size_t vip_count)
 {
 	char text[IPV4_STRLEN];
-	size_t shown = 0;
+	bool answered = false;
 
 	for (size_t i = 0; i < c->net.addrs.count; i++) {
 		const struct nl_addr *a = &c->net.addrs.items[i];
-		const struct nl_link *l = link_by_index(c, a->ifindex);
 
-		if (!is_lo_vip(c, a))
+		if (!is_lo_vip(c, a) || !answers_for(c, s, a->scope))
 			continue;
-		printf("hidden VIP %s/%u on %s%s\n", ipv4_format(a->addr, text), a->prefixlen, l->name,
-		       lvs_addr_is_hidden_vip(a) ? "" : " (not a /32 of scope host: see arpkit audit)");
+		printf("%s%s", answered ? ", " : "answers ARP for ", ipv4_format(a->addr, text));
+		answered = true;
+	}
+	/* With no VIP yet: would it answer for one as hide adds them? */
+	if (!vip_count && answers_for(c, s, RT_SCOPE_HOST)) {
+		printf("answers ARP for VIPs on lo");
+		answered = true;
+	}
+	if (!sysctl_arp_announce_hides(in_force(c, s, 1)))
+		printf("%smay send ARP from a VIP", answered ? "; " : "");
+	else if (!answered)
+		printf("hides");
+	putchar('\n');
+}
+
+static void show_text(const struct hide_cmd *c)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		if (!is_lo_vip(c, &c->net.addrs.items[i]))
+			continue;
+		show_vip_text(c, &c->net.addrs.items[i]);
 		shown++;
 	}
 	if (!shown)
@@ -500,39 +727,56 @@ static void show_text(const struct hide_cmd *c)
 	       c->scopes[0].value[1]);
 	for (unsigned s = 1; s < c->scope_count; s++) {
 		const struct managed_scope *sc = &c->scopes[s];
-		int ignore = sysctl_effective(SYSCTL_ARP_IGNORE, c->scopes[0].value[0],
-					      sc->value[0]);
-		int announce = sysctl_effective(SYSCTL_ARP_ANNOUNCE, c->scopes[0].value[1],
-						sc->value[1]);
 
-		printf("%-16s arp_ignore %d (effective %d)  arp_announce %d (effective %d)  %s\n",
-		       sc->name, sc->value[0], ignore, sc->value[1], announce,
-		       !sysctl_arp_ignore_hides(ignore, RT_SCOPE_HOST) ? "answers ARP for VIPs on lo"
-		       : !sysctl_arp_announce_hides(announce) ? "may send ARP from a VIP"
-						       : "hides");
+		printf("%-16s arp_ignore %d (effective %d)  arp_announce %d (effective %d)  ",
+		       sc->name, sc->value[0], in_force(c, s, 0), sc->value[1], in_force(c, s, 1));
+		show_iface_verdict(c, s, shown);
 	}
+}
+
+static void show_vip_json(struct hide_cmd *c, const struct nl_addr *a, bool answered)
+{
+	const struct nl_link *l = link_by_index(c, a->ifindex);
+	char text[IPV4_STRLEN], scope[8];
+
+	json_object_begin(&c->j, NULL);
+	json_string(&c->j, "address", ipv4_format(a->addr, text));
+	json_uint(&c->j, "prefixlen", a->prefixlen);
+	json_string(&c->j, "device", l->name);
+	json_bool(&c->j, "host_scope", a->scope == RT_SCOPE_HOST);
+	json_string(&c->j, "label", own_label(a, l));
+	json_string(&c->j, "scope", scope_name(a->scope, scope));
+	if (answered) {
+		json_array_begin(&c->j, "answered_on");
+		for (unsigned s = 1; s < c->scope_count; s++)
+			if (answers_for(c, s, a->scope))
+				json_string(&c->j, NULL, c->scopes[s].name);
+		json_array_end(&c->j);
+	}
+	json_object_end(&c->j);
+}
+
+/* hidden_vips holds only what the kernel keeps quiet; answered_vips the others. */
+static void show_vips_json(struct hide_cmd *c, const char *key, bool answered)
+{
+	json_array_begin(&c->j, key);
+	for (size_t i = 0; i < c->net.addrs.count; i++) {
+		const struct nl_addr *a = &c->net.addrs.items[i];
+
+		if (is_lo_vip(c, a) && vip_answered(c, a) == answered)
+			show_vip_json(c, a, answered);
+	}
+	json_array_end(&c->j);
 }
 
 static void show_json(struct hide_cmd *c)
 {
+	size_t vip_count = count_hidden_vips(c);
 	char text[IPV4_STRLEN];
 
 	json_object_begin(&c->j, NULL);
-	json_array_begin(&c->j, "hidden_vips");
-	for (size_t i = 0; i < c->net.addrs.count; i++) {
-		const struct nl_addr *a = &c->net.addrs.items[i];
-		const struct nl_link *l = link_by_index(c, a->ifindex);
-
-		if (!is_lo_vip(c, a))
-			continue;
-		json_object_begin(&c->j, NULL);
-		json_string(&c->j, "address", ipv4_format(a->addr, text));
-		json_uint(&c->j, "prefixlen", a->prefixlen);
-		json_string(&c->j, "device", l->name);
-		json_bool(&c->j, "host_scope", a->scope == RT_SCOPE_HOST);
-		json_object_end(&c->j);
-	}
-	json_array_end(&c->j);
+	show_vips_json(c, "hidden_vips", false);
+	show_vips_json(c, "answered_vips", true);
 	json_object_begin(&c->j, "all");
 	json_int(&c->j, "arp_ignore", c->scopes[0].value[0]);
 	json_int(&c->j, "arp_announce", c->scopes[0].value[1]);
@@ -540,19 +784,25 @@ static void show_json(struct hide_cmd *c)
 	json_array_begin(&c->j, "interfaces");
 	for (unsigned s = 1; s < c->scope_count; s++) {
 		const struct managed_scope *sc = &c->scopes[s];
-		int ignore = sysctl_effective(SYSCTL_ARP_IGNORE, c->scopes[0].value[0],
-					      sc->value[0]);
-		int announce = sysctl_effective(SYSCTL_ARP_ANNOUNCE, c->scopes[0].value[1],
-						sc->value[1]);
+		bool answers = !vip_count && answers_for(c, s, RT_SCOPE_HOST);
 
 		json_object_begin(&c->j, NULL);
 		json_string(&c->j, "name", sc->name);
 		json_int(&c->j, "arp_ignore", sc->value[0]);
-		json_int(&c->j, "arp_ignore_effective", ignore);
+		json_int(&c->j, "arp_ignore_effective", in_force(c, s, 0));
 		json_int(&c->j, "arp_announce", sc->value[1]);
-		json_int(&c->j, "arp_announce_effective", announce);
-		json_bool(&c->j, "hides",
-			  sysctl_arp_ignore_hides(ignore, RT_SCOPE_HOST) && sysctl_arp_announce_hides(announce));
+		json_int(&c->j, "arp_announce_effective", in_force(c, s, 1));
+		json_array_begin(&c->j, "answers_for");
+		for (size_t i = 0; i < c->net.addrs.count; i++) {
+			const struct nl_addr *a = &c->net.addrs.items[i];
+
+			if (!is_lo_vip(c, a) || !answers_for(c, s, a->scope))
+				continue;
+			json_string(&c->j, NULL, ipv4_format(a->addr, text));
+			answers = true;
+		}
+		json_array_end(&c->j);
+		json_bool(&c->j, "hides", !answers && sysctl_arp_announce_hides(in_force(c, s, 1)));
 		json_object_end(&c->j);
 	}
 	json_array_end(&c->j);
@@ -628,25 +878,43 @@ static int write_file_atomically(const char *path, const char *content, size_t l
 	return err;
 }
 
+/* The label the VIP has on the device now, kept in the configuration printed. */
+static const char *current_label(const struct hide_cmd *c, struct in_addr vip)
+{
+	const struct nl_addr *a = on_dev_as_32(c, vip);
+
+	return a ? own_label(a, c->dev) : NULL;
+}
+
 static void print_snippets(const struct hide_cmd *c)
 {
 	char vip[IPV4_STRLEN];
-	const char *dev = c->dev->name;
+	const char *dev = c->dev->name, *label;
 
 	printf("\n# The VIP, once the sysctls are in place (boot applies sysctl.d first).\n"
 	       "# ip(8), e.g. from a unit ordered after systemd-sysctl.service:\n");
-	for (unsigned v = 0; v < c->vips.count; v++)
-		printf("ip addr add %s/32 dev %s scope host\n", ipv4_format(c->vips.addr[v], vip), dev);
+	for (unsigned v = 0; v < c->vips.count; v++) {
+		label = current_label(c, c->vips.addr[v]);
+		printf("ip addr add %s/32 dev %s scope host%s%s\n",
+		       ipv4_format(c->vips.addr[v], vip), dev, label ? " label " : "",
+		       label ? label : "");
+	}
 	printf("\n# ifupdown, /etc/network/interfaces:\niface %s inet loopback\n", dev);
 	for (unsigned v = 0; v < c->vips.count; v++) {
+		label = current_label(c, c->vips.addr[v]);
 		ipv4_format(c->vips.addr[v], vip);
-		printf("    up ip addr add %s/32 dev %s scope host\n", vip, dev);
+		printf("    up ip addr add %s/32 dev %s scope host%s%s\n", vip, dev,
+		       label ? " label " : "", label ? label : "");
 		printf("    down ip addr del %s/32 dev %s\n", vip, dev);
 	}
 	printf("\n# systemd-networkd, /etc/systemd/network/10-%s-vip.network:\n"
 	       "[Match]\nName=%s\n", dev, dev);
-	for (unsigned v = 0; v < c->vips.count; v++)
+	for (unsigned v = 0; v < c->vips.count; v++) {
+		label = current_label(c, c->vips.addr[v]);
 		printf("\n[Address]\nAddress=%s/32\nScope=host\n", ipv4_format(c->vips.addr[v], vip));
+		if (label)
+			printf("Label=%s\n", label);
+	}
 }
 
 static int run_persist(struct hide_cmd *c)

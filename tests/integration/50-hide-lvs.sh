@@ -207,7 +207,7 @@ set net.ipv4.conf.eth0.arp_announce 0 -> 2" "$out" \
 		t_fail "hide show lists the VIP and the effective settings" "$out"
 	fi
 	mac=$(lab_exec rs1 "$ARPKIT" hide show --json)
-	if grep -q '"hidden_vips":\[{"address":"192.0.2.100","prefixlen":32,"device":"lo","host_scope":true}\]' <<<"$mac"; then
+	if grep -q '"hidden_vips":\[{"address":"192.0.2.100","prefixlen":32,"device":"lo","host_scope":true,"label":null,"scope":"host"}\],"answered_vips":\[\]' <<<"$mac"; then
 		t_pass "hide show --json lists the VIP"
 	else
 		t_fail "hide show --json lists the VIP" "$mac"
