@@ -28,6 +28,11 @@ run() {
 	lab_exec "$@" || lab_die "failed in $1: ${*:2}"
 }
 
+# For t_assert_exit: the command's output goes, the assertion's line stays.
+quiet() {
+	"$@" >/dev/null 2>&1
+}
+
 topology() {
 	lab_switch lan >/dev/null
 	lab_plug router eth0 lan "$ROUTER_MAC"
@@ -100,7 +105,7 @@ check_fault() {
 	# Why hide deletes before it adds: the kernel keeps one address per address
 	# and mask on a device, and a replace keeps the scope.
 	t_assert_exit -m "the kernel refuses a second $VIP/32 with scope host on lo" 2 \
-		lab_exec rs1 ip addr add "$VIP/32" dev lo scope host 2>/dev/null
+		quiet lab_exec rs1 ip addr add "$VIP/32" dev lo scope host
 	run rs1 ip addr replace "$VIP/32" dev lo scope host label lo:1
 	t_assert_eq "$VIP/32 scope global lo:1" "$(lo_entry "$VIP")" "ip addr replace keeps scope global"
 }
@@ -188,7 +193,7 @@ check_cured() {
 	local out
 	t_assert_eq "$DIRECTOR_MAC " "$(arping_from_router "$VIP" 3)" "now only the director answers ARP for the VIP"
 	lab_exec router ip neigh flush dev eth0
-	t_assert_exit -m "the client reaches the VIP" 0 lab_exec client ping -c2 -W2 -q "$VIP" >/dev/null
+	t_assert_exit -m "the client reaches the VIP" 0 quiet lab_exec client ping -c2 -W2 -q "$VIP"
 	t_assert_eq "$DIRECTOR_MAC" "$(lab_neigh_mac router "$VIP")" "the router maps the VIP to the director"
 
 	out=$(lab_exec rs1 "$ARPKIT" hide show)
@@ -200,7 +205,7 @@ check_cured() {
 		t_fail "hide show: both VIPs hidden, labels shown, eth0 hides" "$out"
 	fi
 	t_assert_eq "nothing to change" "$(lab_exec rs1 "$ARPKIT" hide add "$VIP" "$HIDDEN_VIP")" "hide add again: nothing to change"
-	t_assert_exit -m "audit on rs1 is clean" 0 lab_exec rs1 "$ARPKIT" audit
+	t_assert_exit -m "audit on rs1 is clean" 0 quiet lab_exec rs1 "$ARPKIT" audit
 }
 
 # A scope-global VIP hide was not asked about: 3 would answer for it, so hide

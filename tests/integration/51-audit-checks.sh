@@ -127,6 +127,41 @@ check_real_server_plants() {
 	expect rs1 "proxy_arp " "sysctl -w net.ipv4.conf.eth0.proxy_arp=0" "proxy_arp on eth0"
 }
 
+# The MACs that answer the router's broadcast requests for ADDR within 2 s.
+arping_from_router() {
+	lab_exec router arping -b -c 2 -w 2 -I eth0 "$1" 2>/dev/null |
+		awk '/reply from/ { gsub(/[][]/, "", $5); print $5 }' | sort -u | tr '\n' ' '
+}
+
+# Issue 10 item 3: one scope-global VIP among twelve of scope host, with
+# arp_ignore=3. The findings name that VIP and only it.
+check_exact_vips() {
+	local out v culprit=192.0.2.150 rs_mac=02:00:00:00:00:21
+	for v in $(seq 101 111); do
+		run rs1 ip addr add "192.0.2.$v/32" dev lo scope host
+	done
+	run rs1 ip addr add "$culprit/32" dev lo
+	run rs1 sysctl -qw net.ipv4.conf.all.arp_ignore=3 net.ipv4.conf.eth0.arp_ignore=3 \
+		net.ipv4.conf.eth1.arp_ignore=3
+	t_assert_eq "$rs_mac " "$(arping_from_router "$culprit")" "the fault: rs1 answers ARP for $culprit"
+	t_assert_eq "" "$(arping_from_router 192.0.2.105)" "and for none of the scope-host VIPs (192.0.2.105)"
+	out=$(lab_exec rs1 "$ARPKIT" audit --json)
+	t_assert_eq '["192.0.2.150"] ["192.0.2.150"] ' \
+		"$(grep '"check":"arp_ignore"' <<<"$out" | grep -o '"vips":\[[^]]*\]' | cut -d: -f2 | tr '\n' ' ')" \
+		"each arp_ignore finding is about $culprit only"
+	if grep '"check":"arp_ignore"' <<<"$out" | grep -q '192\.0\.2\.1[01][0-9]\|more'; then
+		t_fail "no arp_ignore finding names a hidden VIP or hides one in \"more\"" "$out"
+	else
+		t_pass "no arp_ignore finding names a hidden VIP or hides one in \"more\""
+	fi
+	expect rs1 "arp_ignore arp_ignore " "sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.eth0.arp_ignore=1" \
+		"a scope-global VIP among twelve of scope host, arp_ignore=3"
+	t_assert_eq "" "$(arping_from_router "$culprit")" "after the fix rs1 no longer answers for $culprit"
+	for v in $(seq 101 111) 150; do
+		run rs1 ip addr del "192.0.2.$v/32" dev lo
+	done
+}
+
 # A packet for the VIP from a far client that arrives through eth1.
 send_through_eth1() {
 	lab_exec backend ping -c1 -W1 -q -I 203.0.113.50 "$VIP" >/dev/null 2>&1
@@ -211,6 +246,7 @@ lab_init
 topology
 check_baseline
 check_real_server_plants
+check_exact_vips
 check_rp_filter
 check_router_plants
 check_network
