@@ -27,7 +27,7 @@ static const char *const check_names[LVS_CHECK_COUNT] = {
 
 const char *lvs_check_name(enum lvs_check check)
 {
-	return (unsigned)check < LVS_CHECK_COUNT ? check_names[check] : "?";
+	return (unsigned)check < LVS_CHECK_COUNT && check_names[check] ? check_names[check] : "?";
 }
 
 const char *lvs_vip_unusable(struct in_addr addr)
@@ -79,11 +79,6 @@ int lvs_vip_set_add(struct lvs_vip_set *set, const char *text, const char **why)
 static bool is_loopback_net(struct in_addr addr)
 {
 	return ntohl(addr.s_addr) >> 24 == 127;
-}
-
-bool lvs_addr_is_hidden_vip(const struct nl_addr *addr)
-{
-	return addr->prefixlen == 32 && addr->scope == RT_SCOPE_HOST && !is_loopback_net(addr->addr);
 }
 
 static const struct lvs_iface *iface_by_index(const struct lvs_host *host, int ifindex)

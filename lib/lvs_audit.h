@@ -101,9 +101,6 @@ struct lvs_vip_set {
  */
 int lvs_vip_set_add(struct lvs_vip_set *set, const char *text, const char **why);
 
-/* A hidden VIP as `hide` makes it: a /32 of host scope, outside 127/8. */
-bool lvs_addr_is_hidden_vip(const struct nl_addr *addr);
-
 /* A host with any non-127/8 address on a loopback device is a real server. */
 bool lvs_host_is_real_server(const struct lvs_host *host);
 

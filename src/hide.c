@@ -302,7 +302,7 @@ static int read_scopes(struct hide_cmd *c)
 	for (unsigned s = 0; s < c->scope_count; s++)
 		for (unsigned k = 0; k < 2; k++) {
 			int err = sysctl_read(SYSCTL_CONF_ROOT, c->scopes[s].name, managed_keys[k],
-					    &c->scopes[s].value[k]);
+					      &c->scopes[s].value[k]);
 
 			if (err) {
 				cli_error(CMD, "cannot read net.ipv4.conf.%s.%s: %s", c->scopes[s].name,

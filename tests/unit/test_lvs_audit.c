@@ -622,26 +622,14 @@ static void test_vip_usable(void **state)
 	assert_string_equal(lvs_vip_unusable(ip("224.0.0.1")), "a multicast address");
 }
 
-static void test_hidden_vip_shape(void **state)
+static void test_check_names(void **state)
 {
-	struct nl_addr a;
-
 	(void)state;
-	memset(&a, 0, sizeof(a));
-	a.addr = ip("192.0.2.100");
-	a.prefixlen = 32;
-	a.scope = RT_SCOPE_HOST;
-	assert_true(lvs_addr_is_hidden_vip(&a));
-	a.prefixlen = 24;
-	assert_false(lvs_addr_is_hidden_vip(&a));
-	a.prefixlen = 32;
-	a.scope = RT_SCOPE_UNIVERSE;
-	assert_false(lvs_addr_is_hidden_vip(&a));
-	a.scope = RT_SCOPE_HOST;
-	a.addr = ip("127.0.0.2");
-	assert_false(lvs_addr_is_hidden_vip(&a));
 	assert_string_equal(lvs_check_name(LVS_RP_FILTER), "rp_filter");
+	assert_string_equal(lvs_check_name(LVS_NEIGH_ENTRY), "neighbour-entry");
 	assert_string_equal(lvs_check_name(LVS_CHECK_COUNT), "?");
+	for (int c = 0; c < LVS_CHECK_COUNT; c++)
+		assert_string_not_equal(lvs_check_name((enum lvs_check)c), "?");
 }
 
 static void test_vip_set_parses_as_typed(void **state)
@@ -685,7 +673,7 @@ int main(void)
 		cmocka_unit_test(test_neighbour_entry_poisoned),
 		cmocka_unit_test(test_neighbour_entry_with_several_answers),
 		cmocka_unit_test(test_vip_usable),
-		cmocka_unit_test(test_hidden_vip_shape),
+		cmocka_unit_test(test_check_names),
 		cmocka_unit_test(test_vip_set_parses_as_typed),
 	};
 
