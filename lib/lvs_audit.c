@@ -117,23 +117,34 @@ void lvs_findings_free(lvs_finding_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
+/* Room for one more item in an NL_LIST-shaped array: the array (moved, perhaps),
+ * or NULL when out of memory, the old one then left as it was. */
+static void *reserve_one(void *items, size_t count, size_t *cap, size_t size)
+{
+	size_t grown = *cap ? *cap * 2 : 8;
+
+	if (count < *cap)
+		return items;
+	items = realloc(items, grown * size);
+	if (items)
+		*cap = grown;
+	return items;
+}
+
 /* The VIPs a finding is about, each once, in the order the host lists them. */
 typedef NL_LIST(struct in_addr) vip_list;
 
 static int vip_list_add(vip_list *list, struct in_addr vip)
 {
+	struct in_addr *items;
+
 	for (size_t i = 0; i < list->count; i++)
 		if (list->items[i].s_addr == vip.s_addr)
 			return 0;
-	if (list->count == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 8;
-		struct in_addr *items = realloc(list->items, cap * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		list->items = items;
-		list->cap = cap;
-	}
+	items = reserve_one(list->items, list->count, &list->cap, sizeof(vip));
+	if (!items)
+		return -ENOMEM;
+	list->items = items;
 	list->items[list->count++] = vip;
 	return 0;
 }
@@ -142,17 +153,11 @@ static struct lvs_finding *add_finding(lvs_finding_list *out, enum lvs_check che
 				       const char *iface, const struct in_addr *vips,
 				       size_t vip_count)
 {
-	struct lvs_finding *f;
+	struct lvs_finding *f = reserve_one(out->items, out->count, &out->cap, sizeof(*f));
 
-	if (out->count == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 8;
-		struct lvs_finding *items = realloc(out->items, cap * sizeof(*items));
-
-		if (!items)
-			return NULL;
-		out->items = items;
-		out->cap = cap;
-	}
+	if (!f)
+		return NULL;
+	out->items = f;
 	f = &out->items[out->count];
 	memset(f, 0, sizeof(*f));
 	if (vip_count) {

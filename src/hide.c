@@ -358,17 +358,25 @@ static int set_sysctl(struct hide_cmd *c, struct managed_scope *s, unsigned k, i
 	return 0;
 }
 
+/* The fields every address change shares, in an object the caller ends. */
+static void json_address_change(struct hide_cmd *c, const char *vip, const char *label,
+				const char *what)
+{
+	json_object_begin(&c->j, NULL);
+	json_string(&c->j, "address", vip);
+	json_uint(&c->j, "prefixlen", 32);
+	json_string(&c->j, "device", c->dev->name);
+	json_string(&c->j, "label", label);
+	json_string(&c->j, "change", what);
+}
+
 static void report_address(struct hide_cmd *c, struct in_addr vip, const char *what)
 {
 	char text[IPV4_STRLEN];
 
 	ipv4_format(vip, text);
 	if (c->json) {
-		json_object_begin(&c->j, NULL);
-		json_string(&c->j, "address", text);
-		json_uint(&c->j, "prefixlen", 32);
-		json_string(&c->j, "device", c->dev->name);
-		json_string(&c->j, "change", what);
+		json_address_change(c, text, NULL, what);
 		json_object_end(&c->j);
 	} else {
 		printf("%s %s/32 %s %s\n", what, text, !strcmp(what, "added") ? "to" : "from",
@@ -493,12 +501,7 @@ static void report_readd(struct hide_cmd *c, struct in_addr vip, const char *lab
 
 	ipv4_format(vip, text);
 	if (c->json) {
-		json_object_begin(&c->j, NULL);
-		json_string(&c->j, "address", text);
-		json_uint(&c->j, "prefixlen", 32);
-		json_string(&c->j, "device", c->dev->name);
-		json_string(&c->j, "label", label);
-		json_string(&c->j, "change", "re-added");
+		json_address_change(c, text, label, "re-added");
 		json_string(&c->j, "scope", "host");
 		json_string(&c->j, "from_scope", scope_name(old_scope, scope));
 		json_object_end(&c->j);

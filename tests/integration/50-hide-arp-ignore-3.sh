@@ -17,37 +17,17 @@ set -uo pipefail
 # shellcheck source=tests/lab/lab.sh
 . "${LAB_LIB:-$(dirname "$0")/../lab/lab.sh}"
 ARPKIT=${ARPKIT:?set ARPKIT to the arpkit binary}
+# shellcheck source=tests/integration/50-lvs-lab.bash
+. "$(dirname "$0")/50-lvs-lab.bash"
 
 VIP=192.0.2.100
 HIDDEN_VIP=192.0.2.101
-ROUTER_MAC=02:00:00:00:00:01
-DIRECTOR_MAC=02:00:00:00:00:10
+DIRECTOR_MAC=$LVS_DIRECTOR_MAC
 RS_MAC=02:00:00:00:00:21
 
-run() {
-	lab_exec "$@" || lab_die "failed in $1: ${*:2}"
-}
-
-# For t_assert_exit: the command's output goes, the assertion's line stays.
-quiet() {
-	"$@" >/dev/null 2>&1
-}
-
 topology() {
-	lab_switch lan >/dev/null
-	lab_plug router eth0 lan "$ROUTER_MAC"
-	lab_wire router eth1 client eth0 02:00:00:00:01:01 02:00:00:00:01:10
-	lab_plug director eth0 lan "$DIRECTOR_MAC"
+	lvs_front "$VIP" "$HIDDEN_VIP"
 	lab_plug rs1 eth0 lan "$RS_MAC"
-	run router sysctl -qw net.ipv4.ip_forward=1
-	run router ip addr add 192.0.2.1/24 dev eth0
-	run router ip addr add 198.51.100.1/24 dev eth1
-	run client ip addr add 198.51.100.10/24 dev eth0
-	run client ip route add default via 198.51.100.1
-	run director ip addr add 192.0.2.10/24 dev eth0
-	run director ip addr add "$VIP/32" dev eth0
-	run director ip addr add "$HIDDEN_VIP/32" dev eth0
-	run director ip route add default via 192.0.2.1
 	run rs1 ip addr add 192.0.2.21/24 dev eth0
 	run rs1 ip route add default via 192.0.2.1
 	# The recipe: answer only for addresses not of scope host, never send ARP
@@ -64,13 +44,6 @@ lo_entry() {
 			for (i = 5; i < NF; i++)
 				if ($i == "scope") { label = $(i + 2); sub(/\\$/, "", label); print $4, "scope", $(i + 1), label }
 		}'
-}
-
-# The MACs that answer the router's broadcast requests for ADDR (COUNT replies
-# or COUNT seconds), sorted; -b keeps arping from going unicast to the first.
-arping_from_router() {
-	lab_exec router arping -b -c "$2" -w "$2" -I eth0 "$1" 2>/dev/null |
-		awk '/reply from/ { gsub(/[][]/, "", $5); print $5 }' | sort -u | tr '\n' ' '
 }
 
 check_fault() {

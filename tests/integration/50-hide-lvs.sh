@@ -14,29 +14,15 @@ set -uo pipefail
 # shellcheck source=tests/lab/lab.sh
 . "${LAB_LIB:-$(dirname "$0")/../lab/lab.sh}"
 ARPKIT=${ARPKIT:?set ARPKIT to the arpkit binary}
+# shellcheck source=tests/integration/50-lvs-lab.bash
+. "$(dirname "$0")/50-lvs-lab.bash"
 
 VIP=192.0.2.100
-ROUTER_MAC=02:00:00:00:00:01
-DIRECTOR_MAC=02:00:00:00:00:10
+DIRECTOR_MAC=$LVS_DIRECTOR_MAC
 RS_MACS=([1]=02:00:00:00:00:21 [2]=02:00:00:00:00:22 [3]=02:00:00:00:00:23)
 
-run() {
-	lab_exec "$@" || lab_die "failed in $1: ${*:2}"
-}
-
 lvs_topology() {
-	lab_switch lan >/dev/null
-	lab_plug router eth0 lan "$ROUTER_MAC"
-	lab_wire router eth1 client eth0 02:00:00:00:01:01 02:00:00:00:01:10
-	lab_plug director eth0 lan "$DIRECTOR_MAC"
-	run router sysctl -qw net.ipv4.ip_forward=1
-	run router ip addr add 192.0.2.1/24 dev eth0
-	run router ip addr add 198.51.100.1/24 dev eth1
-	run client ip addr add 198.51.100.10/24 dev eth0
-	run client ip route add default via 198.51.100.1
-	run director ip addr add 192.0.2.10/24 dev eth0
-	run director ip addr add "$VIP/32" dev eth0
-	run director ip route add default via 192.0.2.1
+	lvs_front "$VIP"
 	local i
 	for i in 1 2 3; do
 		lab_plug "rs$i" eth0 lan "${RS_MACS[i]}"
@@ -58,12 +44,6 @@ host_state() {
 
 sysctl_pair() {
 	echo "$(lab_exec "$1" sysctl -n "net.ipv4.conf.$2.arp_ignore")/$(lab_exec "$1" sysctl -n "net.ipv4.conf.$2.arp_announce")"
-}
-
-# Distinct MACs among the responders of the "arp" line of audit --json output.
-responder_macs() {
-	grep '"type":"arp"' | grep -o '"responders":\[[^]]*\]' | grep -o '"mac":"[^"]*"' |
-		cut -d'"' -f4 | sort -u | tr '\n' ' '
 }
 
 check_problem() {

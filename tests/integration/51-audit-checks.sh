@@ -12,13 +12,11 @@ set -uo pipefail
 # shellcheck source=tests/lab/lab.sh
 . "${LAB_LIB:-$(dirname "$0")/../lab/lab.sh}"
 ARPKIT=${ARPKIT:?set ARPKIT to the arpkit binary}
+# shellcheck source=tests/integration/50-lvs-lab.bash
+. "$(dirname "$0")/50-lvs-lab.bash"
 
 VIP=192.0.2.100
 DIRECTOR_MAC=02:00:00:00:00:10
-
-run() {
-	lab_exec "$@" || lab_die "failed in $1: ${*:2}"
-}
 
 topology() {
 	lab_switch lan >/dev/null
@@ -125,12 +123,6 @@ check_real_server_plants() {
 
 	run rs1 sysctl -qw net.ipv4.conf.eth0.proxy_arp=1
 	expect rs1 "proxy_arp " "sysctl -w net.ipv4.conf.eth0.proxy_arp=0" "proxy_arp on eth0"
-}
-
-# The MACs that answer the router's broadcast requests for ADDR within 2 s.
-arping_from_router() {
-	lab_exec router arping -b -c 2 -w 2 -I eth0 "$1" 2>/dev/null |
-		awk '/reply from/ { gsub(/[][]/, "", $5); print $5 }' | sort -u | tr '\n' ' '
 }
 
 # Issue 10 item 3: one scope-global VIP among twelve of scope host, with

@@ -2,8 +2,9 @@
 # arpkit audit on the router: its own neighbour table maps the VIP to a real
 # server that never answers for it (issue 10 item 4).
 #
-#   router eth0 --[lan br0]--+-- director eth0 (VIP on eth0)
-#                            +-- rs1 eth0 (VIP on lo, arp_ignore=1, arp_announce=0)
+#   client --eth0--eth1-- router --eth0-- [lan br0] --+-- director eth0 (VIP on eth0)
+#   198.51.100.10        .1 / 192.0.2.1                +-- rs1 eth0 (VIP on lo, arp_ignore=1,
+#                                                                    arp_announce=0)
 #
 # rs1 hides the VIP from ARP requests but, with arp_announce=0, asks "who-has
 # ROUTER tell VIP" when it talks to the router from the VIP; Linux learns the
@@ -17,29 +18,17 @@ set -uo pipefail
 # shellcheck source=tests/lab/lab.sh
 . "${LAB_LIB:-$(dirname "$0")/../lab/lab.sh}"
 ARPKIT=${ARPKIT:?set ARPKIT to the arpkit binary}
+# shellcheck source=tests/integration/50-lvs-lab.bash
+. "$(dirname "$0")/50-lvs-lab.bash"
 
 VIP=192.0.2.100
-DIRECTOR_MAC=02:00:00:00:00:10
+DIRECTOR_MAC=$LVS_DIRECTOR_MAC
 RS_MAC=b8:27:eb:00:00:21 # a Raspberry Pi prefix, for the vendor name
 
-run() {
-	lab_exec "$@" || lab_die "failed in $1: ${*:2}"
-}
-
-# For t_assert_exit: the command's output goes, the assertion's line stays.
-quiet() {
-	"$@" >/dev/null 2>&1
-}
-
 topology() {
-	lab_switch lan >/dev/null
-	lab_plug router eth0 lan 02:00:00:00:00:01
+	lvs_front "$VIP"
 	lab_router_sticky router eth0
-	lab_plug director eth0 lan "$DIRECTOR_MAC"
 	lab_plug rs1 eth0 lan "$RS_MAC"
-	run router ip addr add 192.0.2.1/24 dev eth0
-	run director ip addr add 192.0.2.10/24 dev eth0
-	run director ip addr add "$VIP/32" dev eth0
 	run rs1 ip addr add 192.0.2.21/24 dev eth0
 	run rs1 ip route add default via 192.0.2.1
 	# Half the recipe: hidden from requests, but free to send ARP from the VIP.
@@ -52,12 +41,6 @@ topology() {
 rs1_talks_from_vip() {
 	run rs1 ip neigh flush dev eth0
 	lab_exec rs1 ping -c1 -W1 -q -I "$VIP" 192.0.2.1 >/dev/null 2>&1
-}
-
-# The MACs among the responders in audit --json output.
-responder_macs() {
-	grep '"type":"arp"' | grep -o '"responders":\[[^]]*\]' | grep -o '"mac":"[^"]*"' |
-		cut -d'"' -f4 | sort -u | tr '\n' ' '
 }
 
 check_baseline() {
