@@ -370,13 +370,14 @@ static void json_address_change(struct hide_cmd *c, const char *vip, const char 
 	json_string(&c->j, "change", what);
 }
 
-static void report_address(struct hide_cmd *c, struct in_addr vip, const char *what)
+static void report_address(struct hide_cmd *c, struct in_addr vip, const char *label,
+			   const char *what)
 {
 	char text[IPV4_STRLEN];
 
 	ipv4_format(vip, text);
 	if (c->json) {
-		json_address_change(c, text, NULL, what);
+		json_address_change(c, text, label, what);
 		json_object_end(&c->j);
 	} else {
 		printf("%s %s/32 %s %s\n", what, text, !strcmp(what, "added") ? "to" : "from",
@@ -579,7 +580,7 @@ static int place_vip(struct hide_cmd *c, struct in_addr vip)
 			  strerror(-err));
 		return EXIT_TROUBLE;
 	}
-	report_address(c, vip, "added");
+	report_address(c, vip, NULL, "added");
 	return 0;
 }
 
@@ -612,10 +613,11 @@ static int run_del(struct hide_cmd *c)
 
 	/* The address goes first: once it is gone there is nothing left to answer for. */
 	for (unsigned v = 0; v < c->vips.count; v++) {
+		const struct nl_addr *old = on_dev_as_32(c, c->vips.addr[v]);
 		char text[IPV4_STRLEN];
 		int err;
 
-		if (!on_dev_as_32(c, c->vips.addr[v]))
+		if (!old)
 			continue;
 		err = nl_addr_del(&c->nl, c->dev->ifindex, c->vips.addr[v], 32);
 		if (err && err != -EADDRNOTAVAIL) {
@@ -624,7 +626,7 @@ static int run_del(struct hide_cmd *c)
 			return EXIT_TROUBLE;
 		}
 		if (!err)
-			report_address(c, c->vips.addr[v], "removed");
+			report_address(c, c->vips.addr[v], own_label(old, c->dev), "removed");
 	}
 	if (c->keep_sysctls)
 		return 0;
