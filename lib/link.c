@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/filter.h>
 #include <linux/if_arp.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -16,70 +15,6 @@
 
 #define SOCKET_BUFFER (4 << 20)
 #define TX_RETRY_LIMIT 2000 /* x 50 us: a stuck queue gives up after 100 ms */
-
-/*
- * Classic BPF run by the kernel on each frame. The kernel has already moved any
- * 802.1Q tag into metadata, so offset 12 holds the payload's EtherType; the
- * 0x8100 branches cover drivers that hand the tag up in-line.
- */
-static const struct sock_filter filter_arp[] = {
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 3, 0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_VLAN, 0, 3),
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 16),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 0, 1),
-	BPF_STMT(BPF_RET | BPF_K, 0xffff),
-	BPF_STMT(BPF_RET | BPF_K, 0),
-};
-
-static const struct sock_filter filter_arp_icmp[] = {
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 7, 0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV4, 0, 7),
-	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),                   /* IP protocol */
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMP, 0, 5),
-	BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),                 /* X = IP header length */
-	BPF_STMT(BPF_LD | BPF_B | BPF_IND, 14),                  /* ICMP type */
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0 /* echo reply */, 0, 2),
-	BPF_STMT(BPF_RET | BPF_K, 0xffff),
-	BPF_STMT(BPF_RET | BPF_K, 0xffff),
-	BPF_STMT(BPF_RET | BPF_K, 0),
-};
-
-static const struct sock_filter filter_arp_ipv4[] = {
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 4, 0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV4, 3, 0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_VLAN, 0, 3),
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 16),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 0, 1),
-	BPF_STMT(BPF_RET | BPF_K, 0xffff),
-	BPF_STMT(BPF_RET | BPF_K, 0),
-};
-
-static int attach_filter(int fd, enum link_filter filter)
-{
-	struct sock_fprog prog;
-
-	switch (filter) {
-	case LINK_FILTER_ARP:
-		prog.len = sizeof(filter_arp) / sizeof(filter_arp[0]);
-		prog.filter = (struct sock_filter *)filter_arp;
-		break;
-	case LINK_FILTER_ARP_ICMP:
-		prog.len = sizeof(filter_arp_icmp) / sizeof(filter_arp_icmp[0]);
-		prog.filter = (struct sock_filter *)filter_arp_icmp;
-		break;
-	case LINK_FILTER_ARP_IPV4:
-	default:
-		prog.len = sizeof(filter_arp_ipv4) / sizeof(filter_arp_ipv4[0]);
-		prog.filter = (struct sock_filter *)filter_arp_ipv4;
-		break;
-	}
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-		return -errno;
-	return 0;
-}
 
 /* Interface facts through ioctls on an unprivileged socket, so "no such interface"
  * and "not ARP-capable" are told apart from "no permission". */
@@ -142,7 +77,7 @@ int link_open(struct link *l, const char *ifname, enum link_filter filter)
 	l->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (l->fd < 0)
 		return errno == EPERM || errno == EACCES ? -EPERM : -errno;
-	err = attach_filter(l->fd, filter);
+	err = link_filter_attach(l->fd, filter);
 	if (err)
 		goto fail;
 	if (setsockopt(l->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0 ||

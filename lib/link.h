@@ -1,6 +1,7 @@
 /*
  * Link I/O: one AF_PACKET socket bound to one interface, with a kernel BPF filter so
- * the process only wakes for frames it wants, batched with sendmmsg/recvmmsg.
+ * the process only wakes for frames it wants (enum link_filter, filter.h), batched
+ * with sendmmsg/recvmmsg.
  * VLAN tags the kernel moved into metadata are put back into the frame, so decoders
  * always see the frame as it was on the wire.
  */
@@ -11,13 +12,8 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "filter.h"
 #include "frame.h"
-
-enum link_filter {
-	LINK_FILTER_ARP,       /* ARP, tagged or not */
-	LINK_FILTER_ARP_ICMP,  /* ARP, and ICMP echo replies */
-	LINK_FILTER_ARP_IPV4,  /* ARP and every IPv4 frame (watch: stale caches) */
-};
 
 struct link {
 	int fd;

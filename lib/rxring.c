@@ -1,7 +1,6 @@
 #include "rxring.h"
 
 #include <errno.h>
-#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <stdbool.h>
 #include <string.h>
@@ -9,31 +8,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "filter.h"
 #include "frame.h"
-
-/* ARP (tagged or not) whole; IPv4 cut after its header; nothing else. The kernel
- * usually strips an 802.1Q tag before the filter runs; the in-line branch covers
- * drivers that do not. */
-static const struct sock_filter ring_filter[] = {
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 6, 0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV4, 6, 0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_VLAN, 0, 4),
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 16),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 2, 0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV4, 2, 0),
-	BPF_STMT(BPF_RET | BPF_K, 0),
-	BPF_STMT(BPF_RET | BPF_K, 0xffff),
-	BPF_STMT(BPF_RET | BPF_K, RXRING_IPV4_SNAPLEN),
-};
 
 static int ring_setup(struct rxring *r, int fd, unsigned block_size, unsigned block_count,
 		      unsigned retire_ms, bool own_filter)
 {
-	struct sock_fprog prog = {
-		.len = sizeof(ring_filter) / sizeof(ring_filter[0]),
-		.filter = (struct sock_filter *)ring_filter,
-	};
 	struct tpacket_req3 req;
 	int version = TPACKET_V3;
 	long page = sysconf(_SC_PAGESIZE);
@@ -43,8 +23,12 @@ static int ring_setup(struct rxring *r, int fd, unsigned block_size, unsigned bl
 	if (page <= 0 || block_size == 0 || block_size % (unsigned)page ||
 	    (block_size & (block_size - 1)) || block_count == 0)
 		return -EINVAL;
-	if (own_filter && setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-		return -errno;
+	if (own_filter) {
+		int err = link_filter_attach(fd, LINK_FILTER_RING_IPV4);
+
+		if (err)
+			return err;
+	}
 	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
 		return -errno;
 	memset(&req, 0, sizeof(req));

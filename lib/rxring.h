@@ -2,14 +2,18 @@
  * A PACKET_MMAP TPACKET_V3 receive ring on an AF_PACKET socket (one opened by
  * link_open): the kernel fills blocks of frames in shared memory and the reader
  * walks them without a system call per frame, which is what lets a watcher keep up
- * with a flood of ARP. The socket's filter is replaced by one that keeps ARP whole
- * and cuts IPv4 to its headers, so ring space goes to frames, not payloads.
+ * with a flood of ARP. rxring_setup replaces the socket's filter with
+ * LINK_FILTER_RING_IPV4 (ARP whole, IPv4 cut to its headers, nothing else), so ring
+ * space goes to frames, not payloads; for another ring filter (LINK_FILTER_RING_IP
+ * for both families), attach it with link_filter_attach and use rxring_attach.
  */
 #ifndef ARPKIT_RXRING_H
 #define ARPKIT_RXRING_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "filter.h"
 
 struct rxring {
 	int fd;                 /* not owned: close the link, not the ring */
@@ -26,7 +30,7 @@ struct rxring {
 #define RXRING_DEFAULT_BLOCK_SIZE (1u << 20)
 #define RXRING_DEFAULT_BLOCKS 16
 #define RXRING_DEFAULT_RETIRE_MS 50
-#define RXRING_IPV4_SNAPLEN 96 /* Ethernet, a tag, and the longest IPv4 header */
+#define RXRING_IPV4_SNAPLEN LINK_FILTER_SNAPLEN /* what the ring keeps of an IPv4 frame */
 
 /* The frame as on the wire (802.1Q tag re-inserted), valid during the call. */
 typedef void (*rxring_frame_fn)(void *ctx, const uint8_t *frame, size_t len, uint64_t time_ns);
