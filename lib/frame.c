@@ -520,19 +520,31 @@ size_t icmpv6_echo_encode(const struct icmpv6_echo *echo, size_t payload_len, ui
 	return len;
 }
 
+/* The Ethernet and IPv6 headers of an untagged ICMPv6 frame the makers fill. */
+static void icmpv6_fill_headers(struct eth_header *eth, struct ipv6_header *ip,
+				const struct mac *src_mac, const struct mac *dst_mac,
+				const struct in6_addr *src, const struct in6_addr *dst,
+				uint8_t hop_limit)
+{
+	memset(eth, 0, sizeof(*eth));
+	eth->dst = *dst_mac;
+	eth->src = *src_mac;
+	eth->vlan = VLAN_NONE;
+	eth->ethertype = ETHERTYPE_IPV6;
+	memset(ip, 0, sizeof(*ip));
+	ip->src = *src;
+	ip->dst = *dst;
+	ip->hop_limit = hop_limit;
+	ip->next_header = IPV6_NEXT_ICMPV6;
+}
+
 void icmpv6_make_echo_request(struct icmpv6_echo *e, const struct mac *src_mac,
 			      const struct in6_addr *src, const struct mac *dst_mac,
 			      const struct in6_addr *dst, uint16_t ident, uint16_t sequence)
 {
 	memset(e, 0, sizeof(*e));
-	e->eth.dst = *dst_mac;
-	e->eth.src = *src_mac;
-	e->eth.vlan = VLAN_NONE;
-	e->eth.ethertype = ETHERTYPE_IPV6;
-	e->ip.src = *src;
-	e->ip.dst = *dst;
-	e->ip.hop_limit = ICMPV6_DEFAULT_HOP_LIMIT;
-	e->ip.next_header = IPV6_NEXT_ICMPV6;
+	icmpv6_fill_headers(&e->eth, &e->ip, src_mac, dst_mac, src, dst,
+			    ICMPV6_DEFAULT_HOP_LIMIT);
 	e->type = ICMPV6_ECHO_REQUEST;
 	e->ident = ident;
 	e->sequence = sequence;
@@ -766,14 +778,7 @@ static void ndp_fill(struct ndp_msg *m, uint8_t type, const struct mac *src_mac,
 		     const struct in6_addr *dst, const struct in6_addr *target)
 {
 	memset(m, 0, sizeof(*m));
-	m->eth.dst = *dst_mac;
-	m->eth.src = *src_mac;
-	m->eth.vlan = VLAN_NONE;
-	m->eth.ethertype = ETHERTYPE_IPV6;
-	m->ip.src = *src;
-	m->ip.dst = *dst;
-	m->ip.hop_limit = NDP_HOP_LIMIT;
-	m->ip.next_header = IPV6_NEXT_ICMPV6;
+	icmpv6_fill_headers(&m->eth, &m->ip, src_mac, dst_mac, src, dst, NDP_HOP_LIMIT);
 	m->type = type;
 	m->target = *target;
 }

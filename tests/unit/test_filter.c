@@ -144,6 +144,16 @@ static struct kind *add_like(const char *name, enum class cls, const struct kind
 	return k;
 }
 
+/* A copy of `from` with the byte at `at` set to `value`. */
+static struct kind *variant(const char *name, enum class cls, const struct kind *from, size_t at,
+			    uint8_t value)
+{
+	struct kind *k = add_like(name, cls, from);
+
+	k->bytes[at] = value;
+	return k;
+}
+
 /* Insert n bytes at offset `at` (an extension header, IP options, a tag). */
 static void insert(struct kind *k, size_t at, const uint8_t *bytes, size_t n)
 {
@@ -167,6 +177,20 @@ static void add_ext(struct kind *k, uint8_t type)
 	payload += sizeof(hdr);
 	k->bytes[L3 + 4] = (uint8_t)(payload >> 8);
 	k->bytes[L3 + 5] = (uint8_t)payload;
+}
+
+static const uint8_t qinq[VLAN_TAG_LEN] = {0x81, 0x00, 0x00, 0x07};
+static const uint8_t ad[VLAN_TAG_LEN] = {0x88, 0xa8, 0x00, 0x07};
+
+/* A kind wrapped in `count` copies of a tag: never kept, so no tagged variant. */
+static void add_in_tags(const char *name, const struct kind *from, const uint8_t *tag,
+			int count)
+{
+	struct kind *k = add_like(name, C_OTHER, from);
+
+	for (int i = 0; i < count; i++)
+		insert(k, 12, tag, VLAN_TAG_LEN);
+	k->untagged_only = true;
 }
 
 static int build_kinds(void **state)
@@ -222,10 +246,8 @@ static int build_kinds(void **state)
 	k->min_inspected = L3 + 24 + 8;
 	k = add_like("icmp-echo-reply-fragment", C_IPV4, reply4);
 	k->bytes[L3 + 6] |= 0x20; /* more fragments */
-	k = add_like("icmp-echo-request", C_IPV4, reply4);
-	k->bytes[L3 + 20] = ICMP_ECHO_REQUEST;
-	k = add_like("ipv4-udp", C_IPV4, reply4);
-	k->bytes[L3 + 9] = IPPROTO_UDP;
+	variant("icmp-echo-request", C_IPV4, reply4, L3 + 20, ICMP_ECHO_REQUEST);
+	k = variant("ipv4-udp", C_IPV4, reply4, L3 + 9, IPPROTO_UDP);
 	k->min_inspected = L3 + 20;
 
 	ndp_make_ns(&nd, &ours, &a11, &a1, NULL);
@@ -238,18 +260,12 @@ static int build_kinds(void **state)
 	na = add_like("ndp-na", C_NDP, ns);
 	memcpy(na->bytes, buf, len);
 	na->len = len;
-	k = add_like("ndp-rs", C_NDP, ns);
-	k->bytes[ICMP6] = NDP_ROUTER_SOLICIT;
-	k = add_like("ndp-ra", C_NDP, ns);
-	k->bytes[ICMP6] = NDP_ROUTER_ADVERT;
-	k = add_like("ndp-redirect", C_NDP, ns);
-	k->bytes[ICMP6] = NDP_REDIRECT;
-	k = add_like("icmpv6-132-below-ndp", C_IPV6, ns);
-	k->bytes[ICMP6] = 132;
-	k = add_like("icmpv6-138-above-ndp", C_IPV6, ns);
-	k->bytes[ICMP6] = 138;
-	k = add_like("ndp-na-hop-limit-64", C_IPV6, na);
-	k->bytes[IP6_HOPS] = 64;
+	variant("ndp-rs", C_NDP, ns, ICMP6, NDP_ROUTER_SOLICIT);
+	variant("ndp-ra", C_NDP, ns, ICMP6, NDP_ROUTER_ADVERT);
+	variant("ndp-redirect", C_NDP, ns, ICMP6, NDP_REDIRECT);
+	variant("icmpv6-132-below-ndp", C_IPV6, ns, ICMP6, 132);
+	variant("icmpv6-138-above-ndp", C_IPV6, ns, ICMP6, 138);
+	variant("ndp-na-hop-limit-64", C_IPV6, na, IP6_HOPS, 64);
 
 	icmpv6_make_echo_request(&e6, &peer, &a1, &ours, &a11, 7, 1);
 	e6.type = ICMPV6_ECHO_REPLY;
@@ -257,15 +273,11 @@ static int build_kinds(void **state)
 	reply6 = add_like("icmpv6-echo-reply", C_ICMPV6_REPLY, ns);
 	memcpy(reply6->bytes, buf, len);
 	reply6->len = len;
-	k = add_like("icmpv6-echo-request", C_IPV6, reply6);
-	k->bytes[ICMP6] = ICMPV6_ECHO_REQUEST;
-	k = add_like("icmpv6-unreachable", C_IPV6, reply6);
-	k->bytes[ICMP6] = 1;
-	k = add_like("ipv6-udp", C_IPV6, reply6);
-	k->bytes[IP6_NEXT] = IPPROTO_UDP;
+	variant("icmpv6-echo-request", C_IPV6, reply6, ICMP6, ICMPV6_ECHO_REQUEST);
+	variant("icmpv6-unreachable", C_IPV6, reply6, ICMP6, 1);
+	k = variant("ipv6-udp", C_IPV6, reply6, IP6_NEXT, IPPROTO_UDP);
 	k->min_inspected = L3 + IPV6_HDR_LEN;
-	k = add_like("ipv6-fragment", C_IPV6, reply6);
-	k->bytes[IP6_NEXT] = IPV6_NEXT_FRAGMENT;
+	k = variant("ipv6-fragment", C_IPV6, reply6, IP6_NEXT, IPV6_NEXT_FRAGMENT);
 	k->min_inspected = L3 + IPV6_HDR_LEN;
 
 	/* One extension header: the program looks past it. */
@@ -278,16 +290,13 @@ static int build_kinds(void **state)
 	k = add_like("icmpv6-echo-reply-behind-hop-by-hop", C_ICMPV6_REPLY, reply6);
 	add_ext(k, IPV6_NEXT_HOP_BY_HOP);
 	k->min_inspected = ICMP6 + 8 + 8;
-	k = add_like("mld-report-behind-hop-by-hop", C_IPV6, reply6);
-	k->bytes[ICMP6] = 143;
+	k = variant("mld-report-behind-hop-by-hop", C_IPV6, reply6, ICMP6, 143);
 	add_ext(k, IPV6_NEXT_HOP_BY_HOP);
 	k->min_inspected = ICMP6 + 8 + 8;
-	k = add_like("udp-behind-hop-by-hop", C_IPV6, reply6);
-	k->bytes[IP6_NEXT] = IPPROTO_UDP;
+	k = variant("udp-behind-hop-by-hop", C_IPV6, reply6, IP6_NEXT, IPPROTO_UDP);
 	add_ext(k, IPV6_NEXT_HOP_BY_HOP);
 	k->min_inspected = ICMP6 + 2;
-	k = add_like("ndp-na-hop-limit-64-behind-dest-opts", C_IPV6, na);
-	k->bytes[IP6_HOPS] = 64;
+	k = variant("ndp-na-hop-limit-64-behind-dest-opts", C_IPV6, na, IP6_HOPS, 64);
 	add_ext(k, IPV6_NEXT_DEST_OPTS);
 	k->min_inspected = ICMP6 + 8 + 8;
 	/* Two: kept whole by any filter that keeps IPv6, for the decoder to judge. */
@@ -300,25 +309,10 @@ static int build_kinds(void **state)
 	add("ieee802.3-llc", C_OTHER, llc, sizeof(llc));
 	add("local-ethertype-88b5", C_OTHER, local, sizeof(local));
 	/* Tags of their own: a second 802.1Q tag (Q-in-Q) and an 802.1ad outer tag. */
-	{
-		static const uint8_t qinq[4] = {0x81, 0x00, 0x00, 0x07};
-		static const uint8_t ad[4] = {0x88, 0xa8, 0x00, 0x07};
-
-		k = add_like("arp-in-q-in-q", C_OTHER, arp_request);
-		insert(k, 12, qinq, 4);
-		insert(k, 12, qinq, 4);
-		k->untagged_only = true;
-		k = add_like("arp-in-802.1ad", C_OTHER, arp_request);
-		insert(k, 12, ad, 4);
-		k->untagged_only = true;
-		k = add_like("ipv6-ndp-in-q-in-q", C_OTHER, ns);
-		insert(k, 12, qinq, 4);
-		insert(k, 12, qinq, 4);
-		k->untagged_only = true;
-		k = add_like("ipv6-ndp-in-802.1ad", C_OTHER, ns);
-		insert(k, 12, ad, 4);
-		k->untagged_only = true;
-	}
+	add_in_tags("arp-in-q-in-q", arp_request, qinq, 2);
+	add_in_tags("arp-in-802.1ad", arp_request, ad, 1);
+	add_in_tags("ipv6-ndp-in-q-in-q", ns, qinq, 2);
+	add_in_tags("ipv6-ndp-in-802.1ad", ns, ad, 1);
 	return 0;
 }
 
