@@ -1,4 +1,4 @@
-/* Addresses and numbers: the types every module shares, and strict parsers for them. */
+/* Addresses: the types every module shares, and strict parsers for them. */
 #ifndef ARPKIT_ADDR_H
 #define ARPKIT_ADDR_H
 
@@ -37,10 +37,5 @@ char *ipv4_format(struct in_addr a, char buf[IPV4_STRLEN]);
 int ipv4_parse_cidr(const char *text, struct in_addr *addr, unsigned *prefixlen);
 uint32_t ipv4_netmask(unsigned prefixlen); /* host order */
 bool ipv4_in_subnet(struct in_addr a, struct in_addr net, unsigned prefixlen);
-
-/* Whole decimal number in [min, max]; 0, -EINVAL (not a number) or -ERANGE. */
-int parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out);
-/* Decimal with an optional fraction ("0.5", "2"): milliseconds, in [0, max_ms]. */
-int parse_seconds_ms(const char *text, uint64_t max_ms, uint64_t *out_ms);
 
 #endif

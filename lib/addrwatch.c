@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pace.h"
+#include "clock.h"
 
 #define AW_MIN_SLOTS 64
 
@@ -135,7 +135,8 @@ const struct aw_iface *aw_iface_find(const struct addrwatch *w, int ifindex)
 	return iface_of(w, ifindex);
 }
 
-bool aw_mac_is_ours(const struct addrwatch *w, const struct mac *mac)
+/* Our own frames are no conflict. */
+static bool aw_mac_is_ours(const struct addrwatch *w, const struct mac *mac)
 {
 	for (size_t i = 0; i < w->iface_count; i++)
 		if (w->ifaces[i].has_mac && mac_equal(&w->ifaces[i].mac, mac))
@@ -143,7 +144,7 @@ bool aw_mac_is_ours(const struct addrwatch *w, const struct mac *mac)
 	return false;
 }
 
-bool aw_name_watched(const struct addrwatch *w, const char *name)
+static bool aw_name_watched(const struct addrwatch *w, const char *name)
 {
 	if (w->watch_count == 0)
 		return true;
@@ -216,8 +217,9 @@ static uint64_t burst_deadline(const struct addrwatch *w)
 	return quiet_end < hard_end ? quiet_end : hard_end;
 }
 
-size_t aw_queue_iface(struct addrwatch *w, int ifindex, enum aw_reason reason, uint64_t now,
-		      uint64_t due)
+/* Queues one interface's addresses for `due`; count queued. */
+static size_t aw_queue_iface(struct addrwatch *w, int ifindex, enum aw_reason reason,
+			     uint64_t now, uint64_t due)
 {
 	size_t queued = 0;
 

@@ -125,7 +125,6 @@ int aw_set_watch(struct addrwatch *w, const char *const *names, unsigned count);
  * interfaces have their addresses queued (reason ADDED). */
 void aw_rewatch(struct addrwatch *w, uint64_t now,
 		void (*fn)(const struct aw_iface *iface, unsigned change, void *ctx), void *ctx);
-bool aw_name_watched(const struct addrwatch *w, const char *name);
 
 /* RTM_NEWLINK (event or dump): returns enum aw_link_change bits, or -ENOMEM.
  * Coming up or changing MAC queues every address of a watched interface. */
@@ -166,9 +165,6 @@ uint64_t aw_next_due(const struct addrwatch *w);
  */
 size_t aw_collect_due(struct addrwatch *w, uint64_t now, struct aw_due *out, size_t max);
 
-/* Queues one interface's addresses for `due` (a run on it failed, say); count queued. */
-size_t aw_queue_iface(struct addrwatch *w, int ifindex, enum aw_reason reason, uint64_t now,
-		      uint64_t due);
 /* Queues one held address again, keeping when it was first noticed: at `due`, or in
  * the current burst when due is 0. 1 when queued, 0 when it is no longer held. */
 int aw_queue_addr(struct addrwatch *w, int ifindex, struct in_addr addr, enum aw_reason reason,
@@ -178,8 +174,6 @@ bool aw_on_link(const struct addrwatch *w, int ifindex, struct in_addr addr);
 
 const struct aw_iface *aw_iface_find(const struct addrwatch *w, int ifindex);
 const struct aw_addr *aw_addr_find(const struct addrwatch *w, int ifindex, struct in_addr addr);
-/* Is mac the MAC of any interface we know? (Our own frames are no conflict.) */
-bool aw_mac_is_ours(const struct addrwatch *w, const struct mac *mac);
 
 const char *aw_reason_name(enum aw_reason reason);
 

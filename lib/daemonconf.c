@@ -6,6 +6,7 @@
 
 #include "addr.h"
 #include "metrics.h"
+#include "number.h"
 
 #define LINE_MAX_LEN 512
 

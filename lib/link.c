@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pace.h"
+#include "clock.h"
 
 #define SOCKET_BUFFER (4 << 20)
 #define TX_RETRY_LIMIT 2000 /* x 50 us: a stuck queue gives up after 100 ms */

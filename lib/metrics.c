@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "pace.h"
+#include "clock.h"
+#include "number.h"
 
 #define CLIENT_TIMEOUT_NS (5 * NS_PER_SEC)
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"

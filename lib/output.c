@@ -10,7 +10,8 @@ void json_init(struct json *j, FILE *out)
 	j->first[0] = true;
 }
 
-void json_write_escaped(FILE *out, const char *s)
+/* s as a JSON string literal (quotes and escapes, UTF-8 passed through). */
+static void json_write_escaped(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

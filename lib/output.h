@@ -30,9 +30,6 @@ void json_double(struct json *j, const char *key, double value, int decimals);
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
 
-/* Write s as a JSON string literal (quotes and escapes, UTF-8 passed through). */
-void json_write_escaped(FILE *out, const char *s);
-
 /* True when the stream has no error and flushes cleanly: a full disk is an error. */
 bool output_flush_ok(FILE *out);
 

@@ -1,14 +1,6 @@
 #include "pace.h"
 
-#include <time.h>
-
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
+#include "clock.h"
 
 /* Each frame costs 1e9/rate ns of credit; credit accrues with time up to `burst`
  * frames' worth, so an idle pacer cannot save up for a flood. */
@@ -73,9 +65,4 @@ uint64_t schedule_offset(const struct schedule *s, unsigned round)
 			gap *= 2;
 	}
 	return offset;
-}
-
-double ns_to_ms(uint64_t ns)
-{
-	return (double)ns / (double)NS_PER_MS;
 }

@@ -1,15 +1,9 @@
-/* Time and pacing: a monotonic clock, a token bucket for frame rates, round schedules. */
+/* Pacing: a token bucket for frame rates, and round schedules (times from clock.h). */
 #ifndef ARPKIT_PACE_H
 #define ARPKIT_PACE_H
 
 #include <stdbool.h>
 #include <stdint.h>
-
-#define NS_PER_MS 1000000ull
-#define NS_PER_US 1000ull
-#define NS_PER_SEC 1000000000ull
-
-uint64_t now_ns(void); /* CLOCK_MONOTONIC */
 
 /*
  * Token bucket: rate frames per second with a burst of `burst` frames.
@@ -40,8 +34,5 @@ struct schedule {
 
 /* Start time of round k (0-based) relative to the first round. */
 uint64_t schedule_offset(const struct schedule *s, unsigned round);
-
-/* Milliseconds between two instants, for reports. */
-double ns_to_ms(uint64_t ns);
 
 #endif

@@ -10,10 +10,10 @@
 #include "announce.h"
 #include "caps.h"
 #include "cli.h"
+#include "clock.h"
 #include "commands.h"
 #include "netlink.h"
 #include "output.h"
-#include "pace.h"
 
 #define CMD "announce"
 #define MAX_PEERS 64

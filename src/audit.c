@@ -16,13 +16,13 @@
 
 #include "caps.h"
 #include "cli.h"
+#include "clock.h"
 #include "commands.h"
 #include "frame.h"
 #include "link.h"
 #include "lvs_audit.h"
 #include "netlink.h"
 #include "output.h"
-#include "pace.h"
 #include "sysctl.h"
 #include "vendor.h"
 

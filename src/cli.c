@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "caps.h"
+#include "number.h"
 #include "output.h"
 
 volatile sig_atomic_t cli_stop_signal;

@@ -24,12 +24,12 @@
 #include "announce.h"
 #include "caps.h"
 #include "cli.h"
+#include "clock.h"
 #include "commands.h"
 #include "daemonconf.h"
 #include "metrics.h"
 #include "netlink.h"
 #include "output.h"
-#include "pace.h"
 
 #define CMD "daemon"
 #define MAX_PEERS 64

@@ -9,12 +9,12 @@
 #include <time.h>
 
 #include "caps.h"
+#include "capwriter.h"
 #include "cli.h"
+#include "clock.h"
 #include "commands.h"
 #include "netlink.h"
 #include "output.h"
-#include "pace.h"
-#include "pcapwrite.h"
 #include "rxring.h"
 #include "scan.h"
 #include "targets.h"
@@ -57,7 +57,7 @@ struct scan_cmd {
 	struct rxring rx_ring;
 	bool tx_ringed, rx_ringed;
 	struct vendor_db *vendors;
-	struct pcap_writer *pcap;
+	struct capwriter *pcap;
 	int pcap_err;
 	uint64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for pcap stamps */
 	struct json json_out;
@@ -425,7 +425,7 @@ static int open_pcap(struct scan_cmd *c)
 
 	if (!c->pcap_path)
 		return 0;
-	err = pcap_writer_open(&c->pcap, c->pcap_path);
+	err = capwriter_open(&c->pcap, c->pcap_path);
 	if (err) {
 		cli_error(CMD, "cannot create '%s': %s", c->pcap_path, strerror(-err));
 		return EXIT_TROUBLE;
@@ -446,7 +446,7 @@ static void on_frame(void *ctx, bool outgoing, const uint8_t *frame, size_t len,
 	(void)outgoing;
 	if (!c->pcap || c->pcap_err)
 		return;
-	err = pcap_writer_add(c->pcap, frame, len, wire_len, time_ns + c->realtime_offset_ns);
+	err = capwriter_add(c->pcap, frame, len, wire_len, time_ns + c->realtime_offset_ns);
 	if (err)
 		c->pcap_err = err;
 }
@@ -654,7 +654,7 @@ static int run_scan(struct scan_cmd *c)
 		status = EXIT_TROUBLE;
 	}
 	if (c->pcap) {
-		int close_err = pcap_writer_close(c->pcap);
+		int close_err = capwriter_close(c->pcap);
 
 		c->pcap = NULL;
 		if (c->pcap_err || close_err) {
@@ -674,7 +674,7 @@ static void cleanup(struct scan_cmd *c)
 		txring_close(&c->tx_ring);
 	if (c->io_open)
 		link_close(&c->io);
-	pcap_writer_close(c->pcap);
+	capwriter_close(c->pcap);
 	vendor_db_free(c->vendors);
 	targets_free(&c->targets);
 	nl_snapshot_free(&c->net);

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "announce.h"
+#include "clock.h"
 #include "frame.h"
-#include "pace.h"
 
 static const struct mac our_mac = {{0x02, 0, 0, 0, 0, 0x20}};
 static const struct mac router_mac = {{0x02, 0, 0, 0, 0, 0x01}};

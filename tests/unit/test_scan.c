@@ -8,8 +8,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "clock.h"
 #include "frame.h"
-#include "pace.h"
 #include "scan.h"
 
 #define T0 (5 * NS_PER_SEC)

@@ -4,21 +4,21 @@
  * their own captures. Frames are written as they were on the wire, 802.1Q tags
  * included.
  */
-#ifndef ARPKIT_PCAPWRITE_H
-#define ARPKIT_PCAPWRITE_H
+#ifndef ARPKIT_CAPWRITER_H
+#define ARPKIT_CAPWRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct pcap_writer;
+struct capwriter;
 
 /* Create (or truncate) path. 0 or -errno (-EIO when libpcap gives no errno). */
-int pcap_writer_open(struct pcap_writer **w, const char *path);
+int capwriter_open(struct capwriter **w, const char *path);
 /* One frame; realtime_ns is CLOCK_REALTIME. len bytes are saved, wire_len is the
  * original length (>= len). 0, or -EIO once the file could not be written. */
-int pcap_writer_add(struct pcap_writer *w, const uint8_t *frame, size_t len, size_t wire_len,
+int capwriter_add(struct capwriter *w, const uint8_t *frame, size_t len, size_t wire_len,
 		    uint64_t realtime_ns);
 /* Flush and close; 0 or -EIO when anything failed to reach the file. NULL is a no-op. */
-int pcap_writer_close(struct pcap_writer *w);
+int capwriter_close(struct capwriter *w);
 
 #endif

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "arping.h"
-#include "pace.h"
+#include "clock.h"
 
 static const struct mac self = {{0x02, 0, 0, 0, 0, 0x01}};
 static const struct mac holder = {{0x02, 0, 0, 0, 0, 0x10}};

@@ -1,4 +1,4 @@
-#include "pcapwrite.h"
+#include "capwriter.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -8,15 +8,15 @@
 
 #define SNAPLEN 65535
 
-struct pcap_writer {
+struct capwriter {
 	pcap_t *dead;
 	pcap_dumper_t *dumper;
 	bool failed;
 };
 
-int pcap_writer_open(struct pcap_writer **out, const char *path)
+int capwriter_open(struct capwriter **out, const char *path)
 {
-	struct pcap_writer *w = calloc(1, sizeof(*w));
+	struct capwriter *w = calloc(1, sizeof(*w));
 	int err;
 
 	*out = NULL;
@@ -39,7 +39,7 @@ int pcap_writer_open(struct pcap_writer **out, const char *path)
 	return 0;
 }
 
-int pcap_writer_add(struct pcap_writer *w, const uint8_t *frame, size_t len, size_t wire_len,
+int capwriter_add(struct capwriter *w, const uint8_t *frame, size_t len, size_t wire_len,
 		    uint64_t realtime_ns)
 {
 	struct pcap_pkthdr header;
@@ -58,7 +58,7 @@ int pcap_writer_add(struct pcap_writer *w, const uint8_t *frame, size_t len, siz
 	return w->failed ? -EIO : 0;
 }
 
-int pcap_writer_close(struct pcap_writer *w)
+int capwriter_close(struct capwriter *w)
 {
 	int err;
 
