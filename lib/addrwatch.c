@@ -377,9 +377,10 @@ int aw_addr_update(struct addrwatch *w, const struct nl_addr *addr, uint64_t now
 	struct aw_iface *ifc;
 	struct aw_addr *a;
 
-	if (addr->scope == RT_SCOPE_HOST || addr->ifindex <= 0 || addr->addr.s_addr == 0)
+	if (addr->addr.family != AF_INET || addr->scope == RT_SCOPE_HOST || addr->ifindex <= 0 ||
+	    addr->addr.v4.s_addr == 0)
 		return 0;
-	a = slot_of(w, addr->ifindex, addr->addr);
+	a = slot_of(w, addr->ifindex, addr->addr.v4);
 	if (a->ifindex) {
 		a->seen_gen = w->gen;
 		return 0;
@@ -387,11 +388,11 @@ int aw_addr_update(struct addrwatch *w, const struct nl_addr *addr, uint64_t now
 	if ((w->addr_count + 1) * 2 > w->slot_mask + 1) {
 		if (grow_slots(w) < 0)
 			return -ENOMEM;
-		a = slot_of(w, addr->ifindex, addr->addr);
+		a = slot_of(w, addr->ifindex, addr->addr.v4);
 	}
 	memset(a, 0, sizeof(*a));
 	a->ifindex = addr->ifindex;
-	a->addr = addr->addr;
+	a->addr = addr->addr.v4;
 	a->prefixlen = addr->prefixlen;
 	a->seen_gen = w->gen;
 	w->addr_count++;

@@ -133,7 +133,7 @@ int aw_link_update(struct addrwatch *w, const struct nl_link *link, uint64_t now
 void aw_link_remove(struct addrwatch *w, int ifindex);
 
 /* RTM_NEWADDR (event or dump): 1 when the address is new (queued in the burst), 0 when
- * already held or not of interest (host scope), -ENOMEM. */
+ * already held or not of interest (host scope, not IPv4), -ENOMEM. */
 int aw_addr_update(struct addrwatch *w, const struct nl_addr *addr, uint64_t now);
 /* RTM_DELADDR: 1 when it was held, 0 if not. */
 int aw_addr_remove(struct addrwatch *w, int ifindex, struct in_addr addr);

@@ -94,7 +94,7 @@ static bool is_lo_vip(const struct lvs_host *host, const struct nl_addr *addr)
 {
 	const struct lvs_iface *ifc = iface_by_index(host, addr->ifindex);
 
-	return ifc && ifc->loopback && !is_loopback_net(addr->addr);
+	return ifc && ifc->loopback && !is_loopback_net(addr->addr.v4);
 }
 
 bool lvs_host_is_real_server(const struct lvs_host *host)
@@ -264,7 +264,7 @@ static bool is_vip(const struct lvs_host *host, struct in_addr addr)
 		if (host->vips[v].s_addr == addr.s_addr)
 			return true;
 	for (size_t i = 0; i < host->addr_count; i++)
-		if (host->addrs[i].addr.s_addr == addr.s_addr && is_lo_vip(host, &host->addrs[i]))
+		if (host->addrs[i].addr.v4.s_addr == addr.s_addr && is_lo_vip(host, &host->addrs[i]))
 			return true;
 	return false;
 }
@@ -281,9 +281,9 @@ static int check_lo_masks(const struct lvs_host *host, lvs_finding_list *out)
 
 		if (!is_lo_vip(host, a) || a->prefixlen == 32)
 			continue;
-		f = add_vip_finding(out, LVS_LO_MASK, ifc->name, a->addr);
-		ipv4_format(a->addr, addr);
-		subnet.s_addr = htonl(ntohl(a->addr.s_addr) & ipv4_netmask(a->prefixlen));
+		f = add_vip_finding(out, LVS_LO_MASK, ifc->name, a->addr.v4);
+		ipv4_format(a->addr.v4, addr);
+		subnet.s_addr = htonl(ntohl(a->addr.v4.s_addr) & ipv4_netmask(a->prefixlen));
 		if (!f || say(f, "%s/%u on %s: a mask other than /32 makes all of %s/%u local "
 				 "to this host, which then cannot reach the other hosts of that "
 				 "subnet (router, director, clients)", addr, a->prefixlen,
@@ -305,10 +305,10 @@ static int check_vips_on_arp_ifaces(const struct lvs_host *host, lvs_finding_lis
 		const struct lvs_iface *ifc = iface_by_index(host, a->ifindex);
 		struct lvs_finding *f;
 
-		if (!ifc || !ifc->arp || !is_vip(host, a->addr))
+		if (!ifc || !ifc->arp || !is_vip(host, a->addr.v4))
 			continue;
-		f = add_vip_finding(out, LVS_VIP_ON_ARP_IFACE, ifc->name, a->addr);
-		ipv4_format(a->addr, addr);
+		f = add_vip_finding(out, LVS_VIP_ON_ARP_IFACE, ifc->name, a->addr.v4);
+		ipv4_format(a->addr.v4, addr);
 		if (!f || say(f, "VIP %s is on %s, where the kernel answers ARP for it "
 				 "whatever arp_ignore says: this real server claims the VIP from "
 				 "the director", addr, ifc->name))
@@ -342,7 +342,7 @@ static int exposes(const struct lvs_host *host, enum sysctl_key key, int value, 
 		if (!answered)
 			continue;
 		exposed = true;
-		if (out && vip_list_add(out, a->addr))
+		if (out && vip_list_add(out, a->addr.v4))
 			return -ENOMEM;
 	}
 	if (any_lo_vip)
@@ -579,7 +579,7 @@ static int check_or_key(const struct lvs_host *host, enum sysctl_key key, lvs_fi
 static bool held_locally(const struct lvs_host *host, struct in_addr addr)
 {
 	for (size_t i = 0; i < host->addr_count; i++)
-		if (host->addrs[i].addr.s_addr == addr.s_addr)
+		if (host->addrs[i].addr.v4.s_addr == addr.s_addr)
 			return true;
 	return false;
 }
@@ -588,7 +588,7 @@ static bool iface_on_subnet(const struct lvs_host *host, int ifindex, struct in_
 {
 	for (size_t i = 0; i < host->addr_count; i++)
 		if (host->addrs[i].ifindex == ifindex &&
-		    ipv4_in_subnet(addr, host->addrs[i].addr, host->addrs[i].prefixlen))
+		    ipv4_in_subnet(addr, host->addrs[i].addr.v4, host->addrs[i].prefixlen))
 			return true;
 	return false;
 }
@@ -649,14 +649,14 @@ static int check_permanent_neighbours(const struct lvs_host *host, lvs_finding_l
 		const struct lvs_iface *ifc = iface_by_index(host, n->ifindex);
 		struct lvs_finding *f;
 
-		if (!(n->state & (NUD_PERMANENT | NUD_NOARP)) || !is_vip(host, n->dst) || !ifc)
+		if (!(n->state & (NUD_PERMANENT | NUD_NOARP)) || !is_vip(host, n->dst.v4) || !ifc)
 			continue;
-		f = add_vip_finding(out, LVS_PERMANENT_NEIGH, ifc->name, n->dst);
+		f = add_vip_finding(out, LVS_PERMANENT_NEIGH, ifc->name, n->dst.v4);
 		if (!f)
 			return -ENOMEM;
 		f->has_mac = n->has_lladdr;
 		f->mac = n->lladdr;
-		ipv4_format(n->dst, addr);
+		ipv4_format(n->dst.v4, addr);
 		if (say(f, "a static ARP entry maps VIP %s to %s on %s: no announcement can move "
 			   "it when the director fails over (remove it from the boot configuration "
 			   "too)", addr, n->has_lladdr ? mac_format(&n->lladdr, mac) : "no address",

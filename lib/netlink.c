@@ -30,6 +30,9 @@
 #define NL_EVENT_MAX_READS 256     /* per call; the fd stays readable for the rest */
 #define NL_DUMP_ATTEMPTS 3         /* a dump the kernel marks inconsistent is redone */
 
+/* The family the dumps ask for and keep: the commands speak IPv4 only, so far. */
+#define DUMP_FAMILY AF_INET
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 _Static_assert(NL_EVENT_MAX_READS * (NL_RECV_SIZE / NLMSG_HDRLEN) < INT_MAX,
@@ -48,7 +51,8 @@ struct attr_table {
 	const struct nlattr **tb;     /* max + 1 slots */
 };
 
-#define IPV4_ATTR { MNL_TYPE_BINARY, sizeof(struct in_addr) }
+/* An IP address: its length is checked against the message's family (get_ip_attr). */
+#define IP_ATTR { MNL_TYPE_BINARY, 0 }
 
 static const struct attr_rule link_rules[IFLA_MAX + 1] = {
 	[IFLA_IFNAME] = { MNL_TYPE_NUL_STRING, 0 },
@@ -60,16 +64,16 @@ static const struct attr_rule link_rules[IFLA_MAX + 1] = {
 };
 
 static const struct attr_rule addr_rules[IFA_MAX + 1] = {
-	[IFA_ADDRESS] = IPV4_ATTR,
-	[IFA_LOCAL] = IPV4_ATTR,
+	[IFA_ADDRESS] = IP_ATTR,
+	[IFA_LOCAL] = IP_ATTR,
 	[IFA_LABEL] = { MNL_TYPE_NUL_STRING, 0 },
 	[IFA_FLAGS] = { MNL_TYPE_U32, 0 },
 };
 
 static const struct attr_rule route_rules[RTA_MAX + 1] = {
-	[RTA_DST] = IPV4_ATTR,
-	[RTA_GATEWAY] = IPV4_ATTR,
-	[RTA_PREFSRC] = IPV4_ATTR,
+	[RTA_DST] = IP_ATTR,
+	[RTA_GATEWAY] = IP_ATTR,
+	[RTA_PREFSRC] = IP_ATTR,
 	[RTA_OIF] = { MNL_TYPE_U32, 0 },
 	[RTA_TABLE] = { MNL_TYPE_U32, 0 },
 	[RTA_MULTIPATH] = { MNL_TYPE_BINARY, 0 }, /* walked and checked by parse_nexthops */
@@ -77,12 +81,12 @@ static const struct attr_rule route_rules[RTA_MAX + 1] = {
 };
 
 static const struct attr_rule nexthop_rules[RTA_MAX + 1] = {
-	[RTA_GATEWAY] = IPV4_ATTR,
+	[RTA_GATEWAY] = IP_ATTR,
 	[RTA_VIA] = { MNL_TYPE_BINARY, 0 },
 };
 
 static const struct attr_rule neigh_rules[NDA_MAX + 1] = {
-	[NDA_DST] = IPV4_ATTR,
+	[NDA_DST] = IP_ATTR,
 	[NDA_LLADDR] = { MNL_TYPE_BINARY, 0 },   /* hardware address: length depends on type */
 };
 
@@ -181,12 +185,17 @@ static bool all_zero(const uint8_t *bytes, size_t len)
 	return true;
 }
 
-static struct in_addr get_ipv4_attr(const struct nlattr *attr)
+/* An address attribute must be exactly as long as its family's addresses. */
+static int get_ip_attr(const struct nlattr *attr, int family, struct ipaddr *out)
 {
-	struct in_addr a;
+	return ipaddr_from_bytes(out, family, mnl_attr_get_payload(attr),
+				 mnl_attr_get_payload_len(attr));
+}
 
-	memcpy(&a, mnl_attr_get_payload(attr), sizeof(a));
-	return a;
+/* The families the parsers read. */
+static bool ip_family(int family)
+{
+	return family == AF_INET || family == AF_INET6;
 }
 
 /* ---- parsers ---- */
@@ -232,9 +241,9 @@ int nl_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *out)
 	if (ret < 0)
 		return ret;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	if (ifa->ifa_family != AF_INET)
+	if (!ip_family(ifa->ifa_family))
 		return -ENOENT;
-	if (ifa->ifa_prefixlen > 32)
+	if (ifa->ifa_prefixlen > ipaddr_max_prefixlen(ifa->ifa_family))
 		return -EINVAL;
 	ret = parse_message_attrs(nlh, sizeof(*ifa), addr_rules, IFA_MAX, tb);
 	if (ret < 0)
@@ -245,8 +254,9 @@ int nl_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *out)
 		return -EINVAL;
 
 	memset(out, 0, sizeof(*out));
+	if (get_ip_attr(local, ifa->ifa_family, &out->addr) < 0)
+		return -EINVAL;
 	out->ifindex = (int)ifa->ifa_index;
-	out->addr = get_ipv4_attr(local);
 	out->prefixlen = ifa->ifa_prefixlen;
 	if (tb[IFA_LABEL])
 		copy_string_attr(out->label, sizeof(out->label), tb[IFA_LABEL]);
@@ -258,8 +268,8 @@ int nl_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *out)
 }
 
 /* One route per usable nexthop; returns how many there are, filling at most max. */
-static int parse_nexthops(const struct nlattr *multipath, const struct nl_route *base,
-			  struct nl_route *out, size_t max)
+static int parse_nexthops(const struct nlattr *multipath, int family,
+			  const struct nl_route *base, struct nl_route *out, size_t max)
 {
 	const struct nlattr *tb[RTA_MAX + 1];
 	const char *pos = mnl_attr_get_payload(multipath);
@@ -278,14 +288,15 @@ static int parse_nexthops(const struct nlattr *multipath, const struct nl_route 
 				      nexthop_rules, RTA_MAX, tb);
 		if (ret < 0)
 			return ret;
+		struct ipaddr gateway = { .family = AF_UNSPEC };
+		if (tb[RTA_GATEWAY] && get_ip_attr(tb[RTA_GATEWAY], family, &gateway) < 0)
+			return -EINVAL;
 		/* A gateway of another family (RTA_VIA) is not reached through ARP. */
 		if (!tb[RTA_VIA]) {
 			if (count < max) {
 				out[count] = *base;
 				out[count].oif = rtnh.rtnh_ifindex;
-				out[count].gateway.s_addr = 0;
-				if (tb[RTA_GATEWAY])
-					out[count].gateway = get_ipv4_attr(tb[RTA_GATEWAY]);
+				out[count].gateway = gateway;
 			}
 			count++;
 		}
@@ -305,9 +316,9 @@ int nl_parse_route_paths(const struct nlmsghdr *nlh, struct nl_route *out, size_
 	if (ret < 0)
 		return ret;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	if (rtm->rtm_family != AF_INET)
+	if (!ip_family(rtm->rtm_family))
 		return -ENOENT;
-	if (rtm->rtm_dst_len > 32)
+	if (rtm->rtm_dst_len > ipaddr_max_prefixlen(rtm->rtm_family))
 		return -EINVAL;
 	ret = parse_message_attrs(nlh, sizeof(*rtm), route_rules, RTA_MAX, tb);
 	if (ret < 0)
@@ -320,17 +331,19 @@ int nl_parse_route_paths(const struct nlmsghdr *nlh, struct nl_route *out, size_
 		.scope = rtm->rtm_scope,
 		.protocol = rtm->rtm_protocol,
 	};
-	if (tb[RTA_DST])
-		base.dst = get_ipv4_attr(tb[RTA_DST]);
-	if (tb[RTA_GATEWAY])
-		base.gateway = get_ipv4_attr(tb[RTA_GATEWAY]);
-	if (tb[RTA_PREFSRC])
-		base.prefsrc = get_ipv4_attr(tb[RTA_PREFSRC]);
+	/* A default route carries no RTA_DST: its destination is the family's zero. */
+	base.dst = ipaddr_any(rtm->rtm_family);
+	if (tb[RTA_DST] && get_ip_attr(tb[RTA_DST], rtm->rtm_family, &base.dst) < 0)
+		return -EINVAL;
+	if (tb[RTA_GATEWAY] && get_ip_attr(tb[RTA_GATEWAY], rtm->rtm_family, &base.gateway) < 0)
+		return -EINVAL;
+	if (tb[RTA_PREFSRC] && get_ip_attr(tb[RTA_PREFSRC], rtm->rtm_family, &base.prefsrc) < 0)
+		return -EINVAL;
 	if (tb[RTA_OIF])
 		base.oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
 
 	if (tb[RTA_MULTIPATH])
-		return parse_nexthops(tb[RTA_MULTIPATH], &base, out, max);
+		return parse_nexthops(tb[RTA_MULTIPATH], rtm->rtm_family, &base, out, max);
 	if (tb[RTA_VIA])
 		return 0;
 	if (max > 0)
@@ -353,7 +366,7 @@ int nl_parse_neigh(const struct nlmsghdr *nlh, struct nl_neigh *out)
 	if (ret < 0)
 		return ret;
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
-	if (ndm->ndm_family != AF_INET)
+	if (!ip_family(ndm->ndm_family))
 		return -ENOENT;
 	ret = parse_message_attrs(nlh, sizeof(*ndm), neigh_rules, NDA_MAX, tb);
 	if (ret < 0)
@@ -362,8 +375,9 @@ int nl_parse_neigh(const struct nlmsghdr *nlh, struct nl_neigh *out)
 		return -EINVAL;
 
 	memset(out, 0, sizeof(*out));
+	if (get_ip_attr(tb[NDA_DST], ndm->ndm_family, &out->dst) < 0)
+		return -EINVAL;
 	out->ifindex = ndm->ndm_ifindex;
-	out->dst = get_ipv4_attr(tb[NDA_DST]);
 	if (tb[NDA_LLADDR] && mnl_attr_get_payload_len(tb[NDA_LLADDR]) == MAC_LEN) {
 		memcpy(out->lladdr.octet, mnl_attr_get_payload(tb[NDA_LLADDR]), MAC_LEN);
 		out->has_lladdr = true;
@@ -746,7 +760,7 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 	int ret = nl_parse_addr(nlh, &addr);
 	if (ret < 0)
 		return cb_result(ret);
-	if (dump->ifindex && addr.ifindex != dump->ifindex)
+	if (addr.addr.family != DUMP_FAMILY || (dump->ifindex && addr.ifindex != dump->ifindex))
 		return MNL_CB_OK;
 	struct nl_addr *items = list_reserve(out->items, &out->cap, out->count + 1, sizeof(addr));
 	if (!items)
@@ -764,7 +778,7 @@ int nl_dump_addrs(struct nl *nl, int ifindex, nl_addr_list *out)
 	struct addr_dump dump = { out, ifindex };
 
 	/* Filtered here: the kernel honours ifa_index only with strict checking on. */
-	ifa->ifa_family = AF_INET;
+	ifa->ifa_family = DUMP_FAMILY;
 	return nl_dump(nl, nlh, addr_dump_cb, &dump, &out->count);
 }
 
@@ -820,7 +834,8 @@ static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (paths <= 0)
 		return cb_result(paths);
-	if (probe.table != RT_TABLE_MAIN || probe.type != RTN_UNICAST)
+	if (probe.dst.family != DUMP_FAMILY || probe.table != RT_TABLE_MAIN ||
+	    probe.type != RTN_UNICAST)
 		return MNL_CB_OK;
 	struct nl_route *items = list_reserve(out->items, &out->cap, out->count + (size_t)paths,
 					      sizeof(probe));
@@ -837,7 +852,7 @@ int nl_dump_routes(struct nl *nl, nl_route_list *out)
 	struct nlmsghdr *nlh = put_request(buf, RTM_GETROUTE, NLM_F_DUMP);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
-	rtm->rtm_family = AF_INET;
+	rtm->rtm_family = DUMP_FAMILY;
 	return nl_dump(nl, nlh, route_dump_cb, out, &out->count);
 }
 
@@ -856,18 +871,21 @@ static int route_get_cb(const struct nlmsghdr *nlh, void *data)
 	return cb_result(ret);
 }
 
-int nl_route_to(struct nl *nl, struct in_addr dst, struct nl_route *out)
+int nl_route_to(struct nl *nl, const struct ipaddr *dst, struct nl_route *out)
 {
 	_Alignas(struct nlmsghdr) char buf[NL_REQUEST_SIZE];
 
 	memset(out, 0, sizeof(*out)); /* defined even when the lookup fails */
+	if (!ip_family(dst->family))
+		return -EAFNOSUPPORT;
 	struct route_get get = { out, false };
 	struct nlmsghdr *nlh = put_request(buf, RTM_GETROUTE, 0);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 32;
-	mnl_attr_put(nlh, RTA_DST, sizeof(dst), &dst);
+	rtm->rtm_family = dst->family;
+	rtm->rtm_dst_len = (unsigned char)ipaddr_max_prefixlen(dst->family);
+	mnl_attr_put(nlh, RTA_DST, ipaddr_size(dst->family),
+		     dst->family == AF_INET ? (const void *)&dst->v4 : (const void *)&dst->v6);
 	int ret = nl_exchange(nl, nlh, route_get_cb, &get);
 	if (ret < 0)
 		return ret;
@@ -889,7 +907,7 @@ static int neigh_dump_cb(const struct nlmsghdr *nlh, void *data)
 	int ret = nl_parse_neigh(nlh, &neigh);
 	if (ret < 0)
 		return cb_result(ret);
-	if (dump->ifindex && neigh.ifindex != dump->ifindex)
+	if (neigh.dst.family != DUMP_FAMILY || (dump->ifindex && neigh.ifindex != dump->ifindex))
 		return MNL_CB_OK;
 	struct nl_neigh *items = list_reserve(out->items, &out->cap, out->count + 1, sizeof(neigh));
 	if (!items)
@@ -906,7 +924,7 @@ int nl_dump_neighs(struct nl *nl, int ifindex, nl_neigh_list *out)
 	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	struct neigh_dump dump = { out, ifindex };
 
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = DUMP_FAMILY;
 	return nl_dump(nl, nlh, neigh_dump_cb, &dump, &out->count);
 }
 

@@ -1,8 +1,12 @@
 /*
- * rtnetlink through libmnl: interfaces, IPv4 addresses (with labels), routes and
+ * rtnetlink through libmnl: interfaces, IP addresses (with labels), routes and
  * neighbours; address changes for the tools that change them; and event
  * subscription for the daemon. Parsers are separate from I/O so unit tests feed
  * them crafted messages.
+ *
+ * Families: the parsers read IPv4 and IPv6 records alike (every address checked
+ * against its family's length); the dumps ask the kernel for IPv4 only and keep
+ * only IPv4, because the commands speak IPv4 so far.
  */
 #ifndef ARPKIT_NETLINK_H
 #define ARPKIT_NETLINK_H
@@ -38,7 +42,7 @@ struct nl_link {
 
 struct nl_addr {
 	int ifindex;
-	struct in_addr addr;     /* IFA_LOCAL (IFA_ADDRESS when absent) */
+	struct ipaddr addr;      /* IFA_LOCAL (IFA_ADDRESS when absent); family of the record */
 	unsigned prefixlen;
 	char label[IF_NAMESIZE]; /* "eth0:vip" style label, or the interface name; "" if none sent */
 	bool secondary;          /* IFA_F_SECONDARY */
@@ -47,10 +51,10 @@ struct nl_addr {
 };
 
 struct nl_route {
-	struct in_addr dst;
+	struct ipaddr dst;       /* the route's family; 0.0.0.0 or :: for a default route */
 	unsigned dst_len;
-	struct in_addr gateway;  /* 0.0.0.0 when on-link */
-	struct in_addr prefsrc;  /* 0.0.0.0 when absent */
+	struct ipaddr gateway;   /* AF_UNSPEC (all zero) when on-link */
+	struct ipaddr prefsrc;   /* AF_UNSPEC (all zero) when absent */
 	int oif;
 	unsigned table;
 	unsigned char type;      /* RTN_UNICAST, RTN_LOCAL, ... */
@@ -60,7 +64,7 @@ struct nl_route {
 
 struct nl_neigh {
 	int ifindex;
-	struct in_addr dst;
+	struct ipaddr dst;
 	struct mac lladdr;
 	bool has_lladdr;
 	uint16_t state;          /* NUD_* */
@@ -108,15 +112,16 @@ int nl_fd(const struct nl *nl);
  * times, then fails with -EAGAIN. */
 int nl_dump_links(struct nl *nl, nl_link_list *out);
 int nl_dump_addrs(struct nl *nl, int ifindex /* 0: all */, nl_addr_list *out);
-/* IPv4 unicast routes of the main table; a multipath route adds one entry per nexthop. */
+/* Unicast routes of the main table; a multipath route adds one entry per nexthop. */
 int nl_dump_routes(struct nl *nl, nl_route_list *out);
 int nl_dump_neighs(struct nl *nl, int ifindex /* 0: all */, nl_neigh_list *out);
 
 /* One interface by name or index: 0, -ENODEV, or -errno. */
 int nl_get_link_by_name(struct nl *nl, const char *name, struct nl_link *out);
 int nl_get_link_by_index(struct nl *nl, int ifindex, struct nl_link *out);
-/* The route the kernel would use to reach dst (RTM_GETROUTE): 0, -ENETUNREACH, -errno. */
-int nl_route_to(struct nl *nl, struct in_addr dst, struct nl_route *out);
+/* The route the kernel would use to reach dst (RTM_GETROUTE): 0, -ENETUNREACH,
+ * -EAFNOSUPPORT (dst of no IP family), -errno. */
+int nl_route_to(struct nl *nl, const struct ipaddr *dst, struct nl_route *out);
 
 /* Address changes (CAP_NET_ADMIN). add is idempotent: an existing identical
  * address is 0, not -EEXIST. del of a missing address is -EADDRNOTAVAIL; the address
@@ -126,8 +131,9 @@ int nl_addr_add(struct nl *nl, int ifindex, struct in_addr addr, unsigned prefix
 		unsigned char scope, const char *label);
 int nl_addr_del(struct nl *nl, int ifindex, struct in_addr addr, unsigned prefixlen);
 
-/* Parsers (no I/O): 0, -ENOENT when the message is not of that kind/family (e.g. an
- * IPv6 address), -EINVAL when malformed. Attributes are validated for type and length.
+/* Parsers (no I/O): 0, -ENOENT when the message is not of that kind or of neither IP
+ * family (AF_INET, AF_INET6), -EINVAL when malformed (an address attribute whose
+ * length is not its family's, too). Attributes are validated for type and length.
  * Both the NEW and DEL message types are accepted; nlh->nlmsg_len bytes must be
  * readable. nl_parse_route gives a multipath route's first nexthop. */
 int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *out);

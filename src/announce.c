@@ -240,7 +240,7 @@ static const struct nl_addr *find_held(const struct announce_cmd *c, int ifindex
 {
 	for (size_t i = 0; i < c->net.addrs.count; i++)
 		if (c->net.addrs.items[i].ifindex == ifindex &&
-		    c->net.addrs.items[i].addr.s_addr == addr.s_addr)
+		    c->net.addrs.items[i].addr.v4.s_addr == addr.s_addr)
 			return &c->net.addrs.items[i];
 	return NULL;
 }
@@ -253,7 +253,7 @@ static int iface_on_link(const struct announce_cmd *c, struct in_addr addr)
 			const struct nl_addr *a = &c->net.addrs.items[i];
 
 			if (a->ifindex == c->chosen[k].info.ifindex &&
-			    ipv4_in_subnet(addr, a->addr, a->prefixlen))
+			    ipv4_in_subnet(addr, a->addr.v4, a->prefixlen))
 				return (int)k;
 		}
 	return -1;
@@ -306,7 +306,7 @@ static int choose_targets(struct announce_cmd *c)
 				const struct nl_addr *a = &c->net.addrs.items[i];
 
 				if (a->ifindex == c->chosen[k].info.ifindex && a->scope != RT_SCOPE_HOST)
-					add_target(c, a->addr, k);
+					add_target(c, a->addr.v4, k);
 			}
 		if (c->target_count == 0) {
 			cli_error(CMD, "no IPv4 address on %s to announce",
@@ -333,11 +333,11 @@ static int choose_peers(struct announce_cmd *c)
 	for (size_t r = 0; r < c->net.routes.count; r++) {
 		const struct nl_route *route = &c->net.routes.items[r];
 
-		if (route->gateway.s_addr == 0)
+		if (route->gateway.v4.s_addr == 0)
 			continue;
 		for (unsigned k = 0; k < c->chosen_count; k++)
 			if (c->chosen[k].info.ifindex == route->oif)
-				add_peer(&c->chosen[k], route->gateway);
+				add_peer(&c->chosen[k], route->gateway.v4);
 	}
 	for (unsigned p = 0; p < c->extra_peer_count; p++) {
 		/* ARP reaches only the link: a peer off it could never answer. */

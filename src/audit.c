@@ -274,12 +274,12 @@ static int choose_probe_vips(struct audit_cmd *c)
 		const struct nl_addr *a = &c->net.addrs.items[i];
 		bool seen = false;
 
-		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr))
+		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr.v4))
 			continue;
 		for (unsigned p = 0; p < c->probe_count; p++)
-			seen |= c->probes[p].vip.s_addr == a->addr.s_addr;
+			seen |= c->probes[p].vip.s_addr == a->addr.v4.s_addr;
 		if (!seen && c->probe_count < LVS_MAX_VIPS)
-			c->probes[c->probe_count++].vip = a->addr;
+			c->probes[c->probe_count++].vip = a->addr.v4;
 	}
 	if (c->probe_count == 0) {
 		cli_error(CMD, "-I needs a VIP to ask for: name one with --vip (none is on lo)");
@@ -298,7 +298,7 @@ static struct in_addr sender_address(const struct audit_cmd *c)
 
 		if (a->ifindex == c->probe_link->ifindex && !a->secondary &&
 		    a->scope == RT_SCOPE_UNIVERSE)
-			return a->addr;
+			return a->addr.v4;
 	}
 	return none;
 }
@@ -307,7 +307,7 @@ static bool holds_on_probe_link(const struct audit_cmd *c, struct in_addr vip)
 {
 	for (size_t i = 0; i < c->net.addrs.count; i++)
 		if (c->net.addrs.items[i].ifindex == c->probe_link->ifindex &&
-		    c->net.addrs.items[i].addr.s_addr == vip.s_addr)
+		    c->net.addrs.items[i].addr.v4.s_addr == vip.s_addr)
 			return true;
 	return false;
 }
@@ -479,7 +479,7 @@ static const struct nl_neigh *find_entry(const struct audit_cmd *c, const nl_nei
 	for (size_t i = 0; i < neighs->count; i++) {
 		const struct nl_neigh *n = &neighs->items[i];
 
-		if (n->ifindex == c->probe_link->ifindex && n->dst.s_addr == vip.s_addr &&
+		if (n->ifindex == c->probe_link->ifindex && n->dst.v4.s_addr == vip.s_addr &&
 		    n->has_lladdr)
 			return n;
 	}
@@ -508,7 +508,7 @@ static const char *host_role(const struct audit_cmd *c)
 		return "real-server";
 	for (unsigned v = 0; v < c->vips.count; v++)
 		for (size_t i = 0; i < c->net.addrs.count; i++)
-			if (c->net.addrs.items[i].addr.s_addr == c->vips.addr[v].s_addr && !on_loopback(c, c->net.addrs.items[i].ifindex))
+			if (c->net.addrs.items[i].addr.v4.s_addr == c->vips.addr[v].s_addr && !on_loopback(c, c->net.addrs.items[i].ifindex))
 				return "director";
 	return "other";
 }
@@ -530,9 +530,9 @@ static void report_host_text(const struct audit_cmd *c)
 	for (size_t i = 0; i < c->net.addrs.count; i++) {
 		const struct nl_addr *a = &c->net.addrs.items[i];
 
-		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr))
+		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr.v4))
 			continue;
-		printf("%s%s/%u on %s", shown++ ? ", " : "; VIPs ", ipv4_format(a->addr, text),
+		printf("%s%s/%u on %s", shown++ ? ", " : "; VIPs ", ipv4_format(a->addr.v4, text),
 		       a->prefixlen, iface_name(c, a->ifindex));
 	}
 	putchar('\n');
@@ -549,10 +549,10 @@ static void report_host_json(const struct audit_cmd *c, struct json *j)
 	for (size_t i = 0; i < c->net.addrs.count; i++) {
 		const struct nl_addr *a = &c->net.addrs.items[i];
 
-		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr))
+		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr.v4))
 			continue;
 		json_object_begin(j, NULL);
-		json_string(j, "address", ipv4_format(a->addr, text));
+		json_string(j, "address", ipv4_format(a->addr.v4, text));
 		json_uint(j, "prefixlen", a->prefixlen);
 		json_string(j, "device", iface_name(c, a->ifindex));
 		json_object_end(j);

@@ -474,14 +474,14 @@ static void handle_addr(struct daemon *d, const struct nlmsghdr *nlh, uint64_t n
 {
 	struct nl_addr addr;
 
-	if (nl_parse_addr(nlh, &addr) < 0)
+	if (nl_parse_addr(nlh, &addr) < 0 || addr.addr.family != AF_INET)
 		return;
 	if (nlh->nlmsg_type == RTM_NEWADDR) {
 		if (aw_addr_update(&d->aw, &addr, now) < 0)
 			log_line(d, "out of memory tracking addresses");
 		return;
 	}
-	if (aw_addr_remove(&d->aw, addr.ifindex, addr.addr) == 0)
+	if (aw_addr_remove(&d->aw, addr.ifindex, addr.addr.v4) == 0)
 		return;
 	/* A run must not go on announcing an address this host gave up: cancel runs
 	 * that still hold it open; their other open addresses rejoin the burst. */
@@ -492,7 +492,7 @@ static void handle_addr(struct daemon *d, const struct nlmsghdr *nlh, uint64_t n
 		bool open_there = false;
 
 		for (size_t i = 0; i < count && !open_there && dr->wl->ifindex == addr.ifindex; i++)
-			open_there = t[i].addr.s_addr == addr.addr.s_addr &&
+			open_there = t[i].addr.s_addr == addr.addr.v4.s_addr &&
 				     t[i].result == ANNOUNCE_PENDING;
 		if (!open_there) {
 			p = &dr->next;
@@ -602,12 +602,12 @@ static void choose_peers(struct daemon *d, struct daemon_run *dr, unsigned *coun
 			const struct nl_route *route = &routes.items[r];
 			bool dup = false;
 
-			if (route->gateway.s_addr == 0 || route->oif != dr->wl->ifindex)
+			if (route->gateway.v4.s_addr == 0 || route->oif != dr->wl->ifindex)
 				continue;
 			for (unsigned k = 0; k < *count; k++)
-				dup = dup || dr->peers[k].s_addr == route->gateway.s_addr;
+				dup = dup || dr->peers[k].s_addr == route->gateway.v4.s_addr;
 			if (!dup)
-				dr->peers[(*count)++] = route->gateway;
+				dr->peers[(*count)++] = route->gateway.v4;
 		}
 	free(routes.items);
 	for (unsigned p = 0; p < d->opts.peer_count && *count < MAX_PEERS; p++) {

@@ -259,10 +259,10 @@ static int check_vips_against_host(const struct hide_cmd *c)
 				continue;
 			if (a->prefixlen < 31 && nl_link_is_arp_capable(l) &&
 			    (ntohl(c->vips.addr[v].s_addr) & host_bits) == host_bits &&
-			    ipv4_in_subnet(c->vips.addr[v], a->addr, a->prefixlen))
+			    ipv4_in_subnet(c->vips.addr[v], a->addr.v4, a->prefixlen))
 				return cli_usage_error(CMD, "'%s' is not a VIP: the broadcast address "
 							    "of %s's subnet", vip, l->name);
-			if (a->addr.s_addr != c->vips.addr[v].s_addr || c->action != HIDE_ADD)
+			if (a->addr.v4.s_addr != c->vips.addr[v].s_addr || c->action != HIDE_ADD)
 				continue;
 			if (nl_link_is_arp_capable(l)) {
 				cli_error(CMD, "%s is configured on %s, which answers ARP for it; a "
@@ -392,7 +392,7 @@ static const struct nl_addr *on_dev_as_32(const struct hide_cmd *c, struct in_ad
 	for (size_t i = 0; i < c->net.addrs.count; i++) {
 		const struct nl_addr *a = &c->net.addrs.items[i];
 
-		if (a->ifindex == c->dev->ifindex && a->addr.s_addr == vip.s_addr && a->prefixlen == 32)
+		if (a->ifindex == c->dev->ifindex && a->addr.v4.s_addr == vip.s_addr && a->prefixlen == 32)
 			return a;
 	}
 	return NULL;
@@ -450,7 +450,7 @@ static bool is_lo_vip(const struct hide_cmd *c, const struct nl_addr *a)
 {
 	const struct nl_link *l = link_by_index(c, a->ifindex);
 
-	return l && is_hiding_device(c, l) && (ntohl(a->addr.s_addr) >> 24) != 127;
+	return l && is_hiding_device(c, l) && (ntohl(a->addr.v4.s_addr) >> 24) != 127;
 }
 
 /*
@@ -469,7 +469,7 @@ static bool value_hides(const struct hide_cmd *c, unsigned k, int value)
 	for (size_t i = 0; i < c->net.addrs.count; i++) {
 		const struct nl_addr *a = &c->net.addrs.items[i];
 
-		if (is_lo_vip(c, a) && !is_named(c, a->addr) &&
+		if (is_lo_vip(c, a) && !is_named(c, a->addr.v4) &&
 		    !sysctl_arp_ignore_hides(value, a->scope))
 			return false;
 	}
@@ -531,7 +531,7 @@ static int readd_with_host_scope(struct hide_cmd *c, const struct nl_addr *old,
 	char text[IPV4_STRLEN], label_buf[IF_NAMESIZE], scope[8];
 	const char *label = own_label(old, c->dev);
 	unsigned char old_scope = old->scope;
-	struct in_addr vip = old->addr;
+	struct in_addr vip = old->addr.v4;
 	int err, restored;
 
 	if (label)
@@ -662,7 +662,7 @@ static void show_vip_text(const struct hide_cmd *c, const struct nl_addr *a)
 	char text[IPV4_STRLEN], scope[8];
 	bool answered = vip_answered(c, a), first = true;
 
-	printf("%s %s/%u on %s%s%s", answered ? "VIP" : "hidden VIP", ipv4_format(a->addr, text),
+	printf("%s %s/%u on %s%s%s", answered ? "VIP" : "hidden VIP", ipv4_format(a->addr.v4, text),
 	       a->prefixlen, l->name, label ? " label " : "", label ? label : "");
 	if (a->scope != RT_SCOPE_HOST)
 		printf(", scope %s", scope_name(a->scope, scope));
@@ -701,7 +701,7 @@ static void show_iface_verdict(const struct hide_cmd *c, unsigned s, size_t vip_
 
 		if (!is_lo_vip(c, a) || !answers_for(c, s, a->scope))
 			continue;
-		printf("%s%s", answered ? ", " : "answers ARP for ", ipv4_format(a->addr, text));
+		printf("%s%s", answered ? ", " : "answers ARP for ", ipv4_format(a->addr.v4, text));
 		answered = true;
 	}
 	/* With no VIP yet: would it answer for one as hide adds them? */
@@ -745,7 +745,7 @@ static void show_vip_json(struct hide_cmd *c, const struct nl_addr *a, bool answ
 	char text[IPV4_STRLEN], scope[8];
 
 	json_object_begin(&c->j, NULL);
-	json_string(&c->j, "address", ipv4_format(a->addr, text));
+	json_string(&c->j, "address", ipv4_format(a->addr.v4, text));
 	json_uint(&c->j, "prefixlen", a->prefixlen);
 	json_string(&c->j, "device", l->name);
 	json_bool(&c->j, "host_scope", a->scope == RT_SCOPE_HOST);
@@ -803,7 +803,7 @@ static void show_json(struct hide_cmd *c)
 
 			if (!is_lo_vip(c, a) || !answers_for(c, s, a->scope))
 				continue;
-			json_string(&c->j, NULL, ipv4_format(a->addr, text));
+			json_string(&c->j, NULL, ipv4_format(a->addr.v4, text));
 			answers = true;
 		}
 		json_array_end(&c->j);

@@ -251,7 +251,7 @@ static const struct nl_addr *find_held(const struct ping_cmd *c, int ifindex /* 
 	for (size_t i = 0; i < c->addrs.count; i++) {
 		const struct nl_addr *a = &c->addrs.items[i];
 
-		if ((!ifindex || a->ifindex == ifindex) && a->addr.s_addr == addr.s_addr)
+		if ((!ifindex || a->ifindex == ifindex) && a->addr.v4.s_addr == addr.s_addr)
 			return a;
 	}
 	return NULL;
@@ -317,7 +317,8 @@ static int iface_holding_source(struct ping_cmd *c)
 static int iface_by_route(struct ping_cmd *c, struct nl_route *route)
 {
 	char text[IPV4_STRLEN], gw[IPV4_STRLEN];
-	int err = nl_route_to(&c->nl, c->target, route);
+	struct ipaddr target = ipaddr_v4(c->target);
+	int err = nl_route_to(&c->nl, &target, route);
 
 	ipv4_format(c->target, text);
 	if (err == -ENETUNREACH || err == -EHOSTUNREACH) {
@@ -338,10 +339,10 @@ static int iface_by_route(struct ping_cmd *c, struct nl_route *route)
 			       "answers ARP for it", text);
 		return EXIT_TROUBLE;
 	}
-	if (route->gateway.s_addr != 0) {
+	if (route->gateway.v4.s_addr != 0) {
 		cli_error(CMD, "%s is not on a local subnet (routed via %s): ARP only reaches "
 			       "the local link; name the interface with -I to ask anyway", text,
-			  ipv4_format(route->gateway, gw));
+			  ipv4_format(route->gateway.v4, gw));
 		return EXIT_TROUBLE;
 	}
 	return iface_by_index(c, route->oif, " (the route's)");
@@ -349,7 +350,7 @@ static int iface_by_route(struct ping_cmd *c, struct nl_route *route)
 
 static bool route_prefsrc_usable(const struct nl_route *route, int ifindex)
 {
-	return route->oif == ifindex && route->prefsrc.s_addr != 0 && route->type == RTN_UNICAST;
+	return route->oif == ifindex && route->prefsrc.v4.s_addr != 0 && route->type == RTN_UNICAST;
 }
 
 /* Default sender IP: our address on TARGET's subnet, else the route's preferred
@@ -364,19 +365,20 @@ static struct in_addr default_source(const struct ping_cmd *c, const struct nl_r
 
 		if (a->ifindex != c->iface.ifindex || a->scope == RT_SCOPE_HOST)
 			continue;
-		if (ipv4_in_subnet(c->target, a->addr, a->prefixlen))
-			return a->addr;
+		if (ipv4_in_subnet(c->target, a->addr.v4, a->prefixlen))
+			return a->addr.v4;
 		if (!primary && !a->secondary)
 			primary = a;
 	}
 	if (route && route_prefsrc_usable(route, c->iface.ifindex))
-		return route->prefsrc;
-	return primary ? primary->addr : none;
+		return route->prefsrc.v4;
+	return primary ? primary->addr.v4 : none;
 }
 
 static int choose_iface_and_source(struct ping_cmd *c)
 {
 	struct nl_route route;
+	struct ipaddr target = ipaddr_v4(c->target);
 	bool routed = false;
 	char text[IPV4_STRLEN];
 	int status;
@@ -384,7 +386,7 @@ static int choose_iface_and_source(struct ping_cmd *c)
 	memset(&route, 0, sizeof(route));
 	if (c->ifname) {
 		status = iface_by_name(c);
-		routed = status == 0 && nl_route_to(&c->nl, c->target, &route) == 0;
+		routed = status == 0 && nl_route_to(&c->nl, &target, &route) == 0;
 	} else if (c->mode == MODE_UNSOLICITED_REQUEST || c->mode == MODE_UNSOLICITED_REPLY) {
 		status = iface_holding_source(c);
 	} else {

@@ -330,7 +330,7 @@ static int add_localnet(struct scan_cmd *c)
 
 	for (size_t i = 0; i < c->net.addrs.count; i++) {
 		const struct nl_addr *a = &c->net.addrs.items[i];
-		uint32_t mask = ipv4_netmask(a->prefixlen), net = ntohl(a->addr.s_addr) & mask;
+		uint32_t mask = ipv4_netmask(a->prefixlen), net = ntohl(a->addr.v4.s_addr) & mask;
 		int err;
 
 		if (!usable_addr(c, a))
@@ -340,7 +340,7 @@ static int add_localnet(struct scan_cmd *c)
 			char text[IPV4_STRLEN];
 
 			cli_error(CMD, "--localnet: %s/%u is larger than a scan takes (a /8 at most)",
-				  ipv4_format(a->addr, text), a->prefixlen);
+				  ipv4_format(a->addr.v4, text), a->prefixlen);
 			return EXIT_TROUBLE;
 		}
 		if (err)
@@ -389,15 +389,15 @@ static void choose_source(struct scan_cmd *c)
 
 		if (!usable_addr(c, a))
 			continue;
-		if (ipv4_in_subnet(first, a->addr, a->prefixlen)) {
-			c->cfg.source = a->addr;
+		if (ipv4_in_subnet(first, a->addr.v4, a->prefixlen)) {
+			c->cfg.source = a->addr.v4;
 			return;
 		}
 		if (!fallback)
 			fallback = a;
 	}
 	if (fallback)
-		c->cfg.source = fallback->addr;
+		c->cfg.source = fallback->addr.v4;
 }
 
 static int load_vendors(struct scan_cmd *c)

@@ -720,7 +720,7 @@ static int load_subnets(struct watch_cmd *c)
 			return EXIT_TROUBLE;
 		}
 		for (size_t a = 0; a < addrs.count && count < MAX_NETS; a++) {
-			nets[count].net = addrs.items[a].addr;
+			nets[count].net = addrs.items[a].addr.v4;
 			nets[count].prefixlen = addrs.items[a].prefixlen;
 			count++;
 		}

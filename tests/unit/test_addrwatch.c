@@ -46,7 +46,7 @@ static struct nl_addr make_addr(int ifindex, const char *text)
 
 	memset(&a, 0, sizeof(a));
 	a.ifindex = ifindex;
-	assert_int_equal(ipv4_parse(text, &a.addr), 0);
+	assert_int_equal(ipaddr_parse(text, AF_INET, &a.addr), 0);
 	a.prefixlen = 24;
 	a.scope = RT_SCOPE_UNIVERSE;
 	return a;
@@ -264,12 +264,12 @@ static void test_reconcile(void **state)
 	aw_reconcile_end(&w, gone_cb, &gone);
 	assert_int_equal(gone, 3);
 	assert_null(aw_iface_find(&w, 3));
-	assert_null(aw_addr_find(&w, 2, lost.addr));
-	assert_null(aw_addr_find(&w, 3, other.addr));
+	assert_null(aw_addr_find(&w, 2, lost.addr.v4));
+	assert_null(aw_addr_find(&w, 3, other.addr.v4));
 	assert_int_equal(aw_iface_find(&w, 2)->held, 2);
 	/* Only the address the events missed is announced. */
 	assert_int_equal(aw_collect_due(&w, T0 + 3 * NS_PER_SEC, due, 8), 1);
-	assert_int_equal(due[0].addr.s_addr, missed.addr.s_addr);
+	assert_int_equal(due[0].addr.s_addr, missed.addr.v4.s_addr);
 	aw_free(&w);
 }
 
@@ -307,7 +307,7 @@ static void test_conflict_rate_limit(void **state)
 	assert_int_equal(aw_on_arp(&w, 3, &theirs, now, &when, &held), AW_CONFLICT_NONE);
 	assert_int_equal(aw_on_arp(&w, 2, &theirs, now, &when, &held), AW_CONFLICT_NEW);
 	assert_int_equal(when, now + 200 * MS);
-	assert_int_equal(held->addr.s_addr, a.addr.s_addr);
+	assert_int_equal(held->addr.s_addr, a.addr.v4.s_addr);
 	/* A storm of claims: reported once, answered once after the hold-off. */
 	for (int i = 1; i < 10; i++)
 		assert_int_equal(aw_on_arp(&w, 2, &theirs, now + i * 10 * MS, &when, &held),
@@ -325,10 +325,26 @@ static void test_conflict_rate_limit(void **state)
 	assert_int_equal(aw_on_arp(&w, 2, &theirs, now + 6 * NS_PER_SEC, &when, &held),
 			 AW_CONFLICT_NEW);
 	/* A removed address is no conflict, and its pending answer is gone. */
-	assert_int_equal(aw_addr_remove(&w, 2, a.addr), 1);
+	assert_int_equal(aw_addr_remove(&w, 2, a.addr.v4), 1);
 	assert_int_equal(aw_collect_due(&w, now + 20 * NS_PER_SEC, due, 8), 0);
 	assert_int_equal(aw_on_arp(&w, 2, &theirs, now + 21 * NS_PER_SEC, &when, &held),
 			 AW_CONFLICT_NONE);
+	aw_free(&w);
+}
+
+static void test_ipv4_only(void **state)
+{
+	struct addrwatch w;
+	struct nl_addr a6 = make_addr(2, "192.0.2.1");
+
+	(void)state;
+	setup_watch(&w);
+	/* The announce engine speaks ARP: an IPv6 record is none of its business. */
+	assert_int_equal(ipaddr_parse("2001:db8::1", AF_INET6, &a6.addr), 0);
+	a6.prefixlen = 64;
+	assert_int_equal(aw_addr_update(&w, &a6, T0), 0);
+	assert_int_equal(w.addr_count, 0);
+	assert_int_equal(aw_next_due(&w), UINT64_MAX);
 	aw_free(&w);
 }
 
@@ -366,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_watch_list),
 		cmocka_unit_test(test_reconcile),
 		cmocka_unit_test(test_conflict_rate_limit),
+		cmocka_unit_test(test_ipv4_only),
 		cmocka_unit_test(test_refresh),
 	};
 

@@ -51,7 +51,7 @@ static void add_addr(struct fixture *f, int ifindex, const char *addr, unsigned 
 
 	memset(a, 0, sizeof(*a));
 	a->ifindex = ifindex;
-	a->addr = ip(addr);
+	a->addr = ipaddr_v4(ip(addr));
 	a->prefixlen = prefixlen;
 	a->scope = scope;
 }
@@ -446,7 +446,7 @@ static void test_permanent_neighbour(void **state)
 
 	(void)state;
 	n->ifindex = IDX_ETH0;
-	n->dst = ip("192.0.2.100");
+	n->dst = ipaddr_v4(ip("192.0.2.100"));
 	n->has_lladdr = true;
 	assert_int_equal(mac_parse("02:00:00:00:00:10", &n->lladdr), 0);
 	n->state = NUD_REACHABLE;
@@ -457,7 +457,7 @@ static void test_permanent_neighbour(void **state)
 	assert_non_null(x);
 	assert_string_equal(x->fix, "ip neigh del 192.0.2.100 dev eth0");
 	assert_non_null(strstr(x->problem, "02:00:00:00:00:10"));
-	n->dst = ip("192.0.2.7"); /* not a VIP */
+	n->dst = ipaddr_v4(ip("192.0.2.7")); /* not a VIP */
 	assert_int_equal(audit(f), 0);
 	done(f);
 }
@@ -503,7 +503,7 @@ static struct nl_neigh entry_for(const char *vip, const char *mac, uint16_t stat
 
 	memset(&n, 0, sizeof(n));
 	n.ifindex = IDX_ETH0;
-	n.dst = ip(vip);
+	n.dst = ipaddr_v4(ip(vip));
 	n.has_lladdr = true;
 	assert_int_equal(mac_parse(mac, &n.lladdr), 0);
 	n.state = state;

@@ -59,10 +59,18 @@ static void put_ip(struct nlmsghdr *nlh, uint16_t type, const char *text)
 	mnl_attr_put(nlh, type, sizeof(a), &a);
 }
 
-static void assert_ip(struct in_addr got, const char *want)
+static void put_ip6(struct nlmsghdr *nlh, uint16_t type, const char *text)
 {
-	char buf[INET_ADDRSTRLEN];
-	assert_string_equal(inet_ntop(AF_INET, &got, buf, sizeof(buf)), want);
+	struct in6_addr a;
+	assert_int_equal(inet_pton(AF_INET6, text, &a), 1);
+	mnl_attr_put(nlh, type, sizeof(a), &a);
+}
+
+/* want "" for none (AF_UNSPEC). */
+static void assert_ip(struct ipaddr got, const char *want)
+{
+	char buf[IPADDR_STRLEN];
+	assert_string_equal(ipaddr_format(&got, buf), want);
 }
 
 static const uint8_t test_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -271,19 +279,43 @@ static void test_addr_long_label_truncated(void **state)
 	assert_string_equal(addr.label, "abcdefghijklmno");
 }
 
-static void test_addr_ipv6_is_not_ours(void **state)
+static void test_addr_ipv6(void **state)
 {
 	(void)state;
-	struct ifaddrmsg ifa = { .ifa_family = AF_INET6, .ifa_prefixlen = 64, .ifa_index = 3 };
-	struct in6_addr a6;
+	struct ifaddrmsg ifa = {
+		.ifa_family = AF_INET6, .ifa_prefixlen = 64, .ifa_scope = RT_SCOPE_LINK,
+		.ifa_index = 3,
+	};
 	struct msg m;
 	struct nl_addr addr;
 
-	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", &a6), 1);
 	struct nlmsghdr *nlh = msg_start(&m, RTM_NEWADDR, &ifa, sizeof(ifa));
-	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(a6), &a6);
-	assert_int_equal(nl_parse_addr(nlh, &addr), -ENOENT);
+	put_ip6(nlh, IFA_ADDRESS, "fe80::5054:ff:fe12:3456");
+	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_PERMANENT);
+	assert_int_equal(nl_parse_addr(nlh, &addr), 0);
+	assert_int_equal(addr.addr.family, AF_INET6);
+	assert_ip(addr.addr, "fe80::5054:ff:fe12:3456");
+	assert_int_equal(addr.prefixlen, 64);
+	assert_int_equal(addr.scope, RT_SCOPE_LINK);
+	assert_int_equal(addr.ifindex, 3);
 
+	/* An IPv6 record must carry IPv6-sized addresses, and the reverse. */
+	nlh = msg_start(&m, RTM_NEWADDR, &ifa, sizeof(ifa));
+	put_ip(nlh, IFA_ADDRESS, "192.0.2.10");
+	assert_int_equal(nl_parse_addr(nlh, &addr), -EINVAL);
+	nlh = ipv4_addr(&m, 0);
+	put_ip6(nlh, IFA_LOCAL, "2001:db8::1");
+	assert_int_equal(nl_parse_addr(nlh, &addr), -EINVAL);
+	ifa.ifa_prefixlen = 129;
+	nlh = msg_start(&m, RTM_NEWADDR, &ifa, sizeof(ifa));
+	put_ip6(nlh, IFA_ADDRESS, "2001:db8::1");
+	assert_int_equal(nl_parse_addr(nlh, &addr), -EINVAL);
+
+	/* Neither IP family, or not an address at all. */
+	ifa.ifa_family = AF_PACKET;
+	ifa.ifa_prefixlen = 0;
+	nlh = msg_start(&m, RTM_NEWADDR, &ifa, sizeof(ifa));
+	assert_int_equal(nl_parse_addr(nlh, &addr), -ENOENT);
 	nlh = ethernet_link(&m);
 	assert_int_equal(nl_parse_addr(nlh, &addr), -ENOENT);
 }
@@ -388,8 +420,9 @@ static void test_route_table_attribute_wins(void **state)
 	mnl_attr_put_u32(nlh, RTA_OIF, 2);
 	assert_int_equal(nl_parse_route(nlh, &route), 0);
 	assert_int_equal(route.table, 1000);
-	assert_ip(route.gateway, "0.0.0.0");
-	assert_ip(route.dst, "0.0.0.0");
+	assert_ip(route.gateway, ""); /* none */
+	assert_ip(route.prefsrc, "");
+	assert_ip(route.dst, "0.0.0.0"); /* a default route's destination, of its family */
 	assert_int_equal(route.dst_len, 0);
 }
 
@@ -432,7 +465,7 @@ static void test_route_multipath(void **state)
 	assert_int_equal(paths[1].oif, 5);
 	assert_ip(paths[1].gateway, "10.50.0.3");
 	assert_int_equal(paths[2].oif, 7);
-	assert_ip(paths[2].gateway, "0.0.0.0");
+	assert_ip(paths[2].gateway, "");
 	for (int i = 0; i < 3; i++) {
 		assert_ip(paths[i].dst, "10.30.0.0");
 		assert_int_equal(paths[i].dst_len, 16);
@@ -471,16 +504,83 @@ static void test_route_multipath_malformed(void **state)
 	assert_int_equal(nl_parse_route(nlh, &route), -EINVAL);
 }
 
-static void test_route_not_ipv4(void **state)
+static struct nlmsghdr *ipv6_route(struct msg *m, unsigned char dst_len)
+{
+	struct nlmsghdr *nlh = ipv4_route(m, dst_len, RT_TABLE_MAIN);
+
+	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_family = AF_INET6;
+	return nlh;
+}
+
+static void test_route_ipv6(void **state)
+{
+	(void)state;
+	struct msg m;
+	struct nl_route route, paths[2];
+	struct nlmsghdr *nlh = ipv6_route(&m, 0);
+
+	/* A default route: no RTA_DST, the destination is "::". */
+	put_ip6(nlh, RTA_GATEWAY, "fe80::1");
+	mnl_attr_put_u32(nlh, RTA_OIF, 3);
+	assert_int_equal(nl_parse_route(nlh, &route), 0);
+	assert_int_equal(route.dst.family, AF_INET6);
+	assert_ip(route.dst, "::");
+	assert_ip(route.gateway, "fe80::1");
+	assert_ip(route.prefsrc, "");
+	assert_int_equal(route.oif, 3);
+
+	nlh = ipv6_route(&m, 64);
+	put_ip6(nlh, RTA_DST, "2001:db8:1::");
+	put_ip6(nlh, RTA_PREFSRC, "2001:db8:1::10");
+	struct nlattr *nest = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	put_nexthop(nlh, 4, NULL, false);
+	struct rtnexthop *rtnh = mnl_nlmsg_get_payload_tail(nlh);
+	nlh->nlmsg_len += RTNH_ALIGN(sizeof(*rtnh));
+	memset(rtnh, 0, sizeof(*rtnh));
+	rtnh->rtnh_ifindex = 5;
+	put_ip6(nlh, RTA_GATEWAY, "fe80::2");
+	rtnh->rtnh_len = (unsigned short)((char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)rtnh);
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(nl_parse_route_paths(nlh, paths, 2), 2);
+	assert_ip(paths[0].dst, "2001:db8:1::");
+	assert_ip(paths[0].prefsrc, "2001:db8:1::10");
+	assert_ip(paths[0].gateway, "");
+	assert_int_equal(paths[1].oif, 5);
+	assert_ip(paths[1].gateway, "fe80::2");
+}
+
+static void test_route_family_and_sizes(void **state)
 {
 	(void)state;
 	struct msg m;
 	struct nl_route route;
 	struct nlmsghdr *nlh = ipv4_route(&m, 0, RT_TABLE_MAIN);
 
-	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_family = AF_INET6;
+	/* Neither IP family. */
+	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_family = AF_UNSPEC;
 	assert_int_equal(nl_parse_route(nlh, &route), -ENOENT);
 	nlh = ipv4_route(&m, 33, RT_TABLE_MAIN);
+	assert_int_equal(nl_parse_route(nlh, &route), -EINVAL);
+	nlh = ipv6_route(&m, 129);
+	assert_int_equal(nl_parse_route(nlh, &route), -EINVAL);
+	/* An address of the other family's size, wherever it is. */
+	nlh = ipv6_route(&m, 24);
+	put_ip(nlh, RTA_DST, "198.51.100.0");
+	assert_int_equal(nl_parse_route(nlh, &route), -EINVAL);
+	nlh = ipv4_route(&m, 0, RT_TABLE_MAIN);
+	put_ip6(nlh, RTA_GATEWAY, "fe80::1");
+	assert_int_equal(nl_parse_route(nlh, &route), -EINVAL);
+	nlh = ipv4_route(&m, 0, RT_TABLE_MAIN);
+	put_ip6(nlh, RTA_PREFSRC, "fe80::1");
+	assert_int_equal(nl_parse_route(nlh, &route), -EINVAL);
+	nlh = ipv4_route(&m, 16, RT_TABLE_MAIN);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	struct rtnexthop *rtnh = mnl_nlmsg_get_payload_tail(nlh);
+	nlh->nlmsg_len += RTNH_ALIGN(sizeof(*rtnh));
+	memset(rtnh, 0, sizeof(*rtnh));
+	put_ip6(nlh, RTA_GATEWAY, "fe80::2");
+	rtnh->rtnh_len = (unsigned short)((char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)rtnh);
+	mnl_attr_nest_end(nlh, nest);
 	assert_int_equal(nl_parse_route(nlh, &route), -EINVAL);
 }
 
@@ -549,10 +649,36 @@ static void test_neigh_rejects(void **state)
 	mnl_attr_put(nlh, NDA_LLADDR, sizeof(test_mac), test_mac);
 	assert_int_equal(nl_parse_neigh(nlh, &neigh), -EINVAL);
 
+	/* The destination must be as long as its family's addresses. */
 	nlh = ipv4_neigh(&m, NUD_REACHABLE);
 	put_ip(nlh, NDA_DST, "192.0.2.1");
 	((struct ndmsg *)mnl_nlmsg_get_payload(nlh))->ndm_family = AF_INET6;
+	assert_int_equal(nl_parse_neigh(nlh, &neigh), -EINVAL);
+	nlh = ipv4_neigh(&m, NUD_REACHABLE);
+	put_ip6(nlh, NDA_DST, "fe80::1");
+	assert_int_equal(nl_parse_neigh(nlh, &neigh), -EINVAL);
+
+	nlh = ipv4_neigh(&m, NUD_REACHABLE);
+	put_ip(nlh, NDA_DST, "192.0.2.1");
+	((struct ndmsg *)mnl_nlmsg_get_payload(nlh))->ndm_family = AF_BRIDGE;
 	assert_int_equal(nl_parse_neigh(nlh, &neigh), -ENOENT);
+}
+
+static void test_neigh_ipv6(void **state)
+{
+	(void)state;
+	struct msg m;
+	struct nl_neigh neigh;
+	struct nlmsghdr *nlh = ipv4_neigh(&m, NUD_STALE);
+
+	((struct ndmsg *)mnl_nlmsg_get_payload(nlh))->ndm_family = AF_INET6;
+	put_ip6(nlh, NDA_DST, "fe80::5054:ff:fe12:3456");
+	mnl_attr_put(nlh, NDA_LLADDR, sizeof(test_mac), test_mac);
+	assert_int_equal(nl_parse_neigh(nlh, &neigh), 0);
+	assert_int_equal(neigh.dst.family, AF_INET6);
+	assert_ip(neigh.dst, "fe80::5054:ff:fe12:3456");
+	assert_true(neigh.has_lladdr);
+	assert_int_equal(neigh.state, NUD_STALE);
 }
 
 /* ---- the kernel, read only ---- */
@@ -640,11 +766,18 @@ static void count_event(const struct nlmsghdr *nlh, void *ctx)
 		count->other++;
 }
 
+static struct ipaddr ipa(const char *text)
+{
+	struct ipaddr a;
+	CHECK(ipaddr_parse(text, AF_UNSPEC, &a) == 0);
+	return a;
+}
+
 static const struct nl_addr *find_addr(const nl_addr_list *list, const char *text)
 {
-	struct in_addr a = ip(text);
+	struct ipaddr a = ipa(text);
 	for (size_t i = 0; i < list->count; i++)
-		if (list->items[i].addr.s_addr == a.s_addr)
+		if (ipaddr_equal(&list->items[i].addr, &a))
 			return &list->items[i];
 	return NULL;
 }
@@ -652,10 +785,9 @@ static const struct nl_addr *find_addr(const nl_addr_list *list, const char *tex
 static const struct nl_route *find_route(const nl_route_list *list, const char *dst,
 					 const char *gateway)
 {
-	struct in_addr d = ip(dst), g = ip(gateway);
+	struct ipaddr d = ipa(dst), g = ipa(gateway);
 	for (size_t i = 0; i < list->count; i++)
-		if (list->items[i].dst.s_addr == d.s_addr &&
-		    list->items[i].gateway.s_addr == g.s_addr)
+		if (ipaddr_equal(&list->items[i].dst, &d) && ipaddr_equal(&list->items[i].gateway, &g))
 			return &list->items[i];
 	return NULL;
 }
@@ -695,7 +827,7 @@ static void namespace_child(void)
 	const struct nl_addr *vip = find_addr(&addrs, "10.9.8.7");
 	const struct nl_addr *second = find_addr(&addrs, "10.9.8.8");
 	CHECK(vip && second && find_addr(&addrs, "10.9.8.10") && find_addr(&addrs, "127.0.0.1"));
-	CHECK(addrs.count == 4);
+	CHECK(addrs.count == 4); /* and not ::1: the dumps keep IPv4 only */
 	CHECK(strcmp(vip->label, "lo:vip") == 0 && !vip->secondary && vip->prefixlen == 24);
 	CHECK(strcmp(second->label, "lo") == 0 && second->secondary);
 
@@ -710,14 +842,26 @@ static void namespace_child(void)
 	CHECK(mp && mp->dst_len == 16 && mp->oif == lo.ifindex);
 	CHECK(find_route(&routes, "10.30.0.0", "10.50.0.2"));
 	const struct nl_route *plain = find_route(&routes, "10.60.0.0", "10.50.0.9");
-	CHECK(plain && plain->prefsrc.s_addr == ip("10.9.8.7").s_addr);
+	struct ipaddr want = ipa("10.9.8.7");
+	CHECK(plain && ipaddr_equal(&plain->prefsrc, &want));
 
 	struct nl_route to;
-	CHECK(nl_route_to(&nl, ip("10.60.1.2"), &to) == 0);
+	struct ipaddr dst = ipa("10.60.1.2");
+	CHECK(nl_route_to(&nl, &dst, &to) == 0);
 	CHECK(to.type == RTN_UNICAST && to.oif == lo.ifindex);
-	CHECK(to.gateway.s_addr == ip("10.50.0.9").s_addr);
-	CHECK(nl_route_to(&nl, ip("10.9.8.7"), &to) == 0 && to.type == RTN_LOCAL);
-	CHECK(nl_route_to(&nl, ip("192.0.2.1"), &to) == -ENETUNREACH);
+	want = ipa("10.50.0.9");
+	CHECK(ipaddr_equal(&to.gateway, &want));
+	dst = ipa("10.9.8.7");
+	CHECK(nl_route_to(&nl, &dst, &to) == 0 && to.type == RTN_LOCAL);
+	dst = ipa("192.0.2.1");
+	CHECK(nl_route_to(&nl, &dst, &to) == -ENETUNREACH);
+	dst = (struct ipaddr){ .family = AF_UNSPEC };
+	CHECK(nl_route_to(&nl, &dst, &to) == -EAFNOSUPPORT);
+	/* IPv6, where the kernel has it: ::1 is local on lo. */
+	dst = ipa("::1");
+	CHECK(access("/proc/net/if_inet6", F_OK) != 0 ||
+	      (nl_route_to(&nl, &dst, &to) == 0 && to.type == RTN_LOCAL &&
+	       to.dst.family == AF_INET6));
 
 	CHECK(sh("ip neigh add 10.50.0.9 lladdr 02:00:00:00:00:09 dev lo nud permanent") == 0);
 	nl_neigh_list neighs = { 0 };
@@ -766,17 +910,19 @@ int main(void)
 		cmocka_unit_test(test_addr_flags_attribute_wins),
 		cmocka_unit_test(test_addr_local_over_peer),
 		cmocka_unit_test(test_addr_long_label_truncated),
-		cmocka_unit_test(test_addr_ipv6_is_not_ours),
+		cmocka_unit_test(test_addr_ipv6),
 		cmocka_unit_test(test_addr_truncated),
 		cmocka_unit_test(test_addr_malformed),
 		cmocka_unit_test(test_route_with_gateway),
 		cmocka_unit_test(test_route_table_attribute_wins),
 		cmocka_unit_test(test_route_multipath),
 		cmocka_unit_test(test_route_multipath_malformed),
-		cmocka_unit_test(test_route_not_ipv4),
+		cmocka_unit_test(test_route_ipv6),
+		cmocka_unit_test(test_route_family_and_sizes),
 		cmocka_unit_test(test_neigh_with_lladdr),
 		cmocka_unit_test(test_neigh_without_lladdr),
 		cmocka_unit_test(test_neigh_rejects),
+		cmocka_unit_test(test_neigh_ipv6),
 		cmocka_unit_test(test_kernel_dump_links),
 		cmocka_unit_test(test_kernel_changes_in_namespace),
 	};
