@@ -206,30 +206,21 @@ static int parse_options(struct announce_cmd *c, int argc, char **argv)
 
 static int choose_interfaces(struct announce_cmd *c)
 {
+	const struct nl_link *l;
+
 	c->chosen = calloc(c->net.links.count ? c->net.links.count : 1, sizeof(*c->chosen));
 	if (!c->chosen)
 		return EXIT_TROUBLE;
-	for (size_t i = 0; i < c->net.links.count; i++) {
-		const struct nl_link *l = &c->net.links.items[i];
-
-		if (c->ifname) {
-			if (strcmp(l->name, c->ifname))
-				continue;
-			if (!nl_link_is_arp_capable(l)) {
-				cli_error(CMD, "interface '%s' does not use ARP (loopback, "
-					       "point-to-point or NOARP)", c->ifname);
-				return EXIT_TROUBLE;
-			}
-		} else if (!(l->flags & IFF_UP) || !nl_link_is_arp_capable(l)) {
-			continue;
-		}
+	if (c->ifname) {
+		if (cli_select_link(CMD, &c->net, c->ifname, 0, &l))
+			return EXIT_TROUBLE;
 		c->chosen[c->chosen_count++].info = *l;
+		return 0;
 	}
+	for (size_t i = 0; (l = netsel_next_arp_link(&c->net, &i));)
+		c->chosen[c->chosen_count++].info = *l;
 	if (c->chosen_count == 0) {
-		if (c->ifname)
-			cli_error(CMD, "unknown interface '%s'", c->ifname);
-		else
-			cli_error(CMD, "no interface is up and ARP-capable");
+		cli_error(CMD, "no interface is up and ARP-capable");
 		return EXIT_TROUBLE;
 	}
 	return 0;

@@ -107,6 +107,43 @@ int cli_open_link(const char *cmd, struct link *l, const char *ifname, enum link
 	return EXIT_TROUBLE;
 }
 
+static int refuse_link(const char *cmd, enum netsel_verdict verdict, const char *name,
+		       const char *how)
+{
+	switch (verdict) {
+	case NETSEL_LINK_OK:
+		return 0;
+	case NETSEL_LINK_UNKNOWN:
+		cli_error(cmd, "unknown interface '%s'%s", name, how);
+		break;
+	case NETSEL_LINK_NOT_ARP:
+		cli_error(cmd, "interface '%s'%s does not use ARP (loopback, point-to-point or NOARP)",
+			  name, how);
+		break;
+	case NETSEL_LINK_DOWN:
+		cli_error(cmd, "interface '%s'%s is down", name, how);
+		break;
+	case NETSEL_LINK_NO_ADDRESS:
+		cli_error(cmd, "interface '%s'%s has no IPv4 address", name, how);
+		break;
+	}
+	return EXIT_TROUBLE;
+}
+
+int cli_select_link(const char *cmd, const struct nl_snapshot *snap, const char *name,
+		    unsigned need, const struct nl_link **link)
+{
+	*link = netsel_link_by_name(snap, name, NULL);
+	return refuse_link(cmd, netsel_check_arp_link(snap, *link, need), name, "");
+}
+
+int cli_check_link(const char *cmd, const struct nl_snapshot *snap, const struct nl_link *link,
+		   unsigned need, const char *how)
+{
+	return refuse_link(cmd, netsel_check_arp_link(snap, link, need), link ? link->name : "?",
+			   how ? how : "");
+}
+
 int cli_read_network(const char *cmd, struct nl *nl, struct nl_snapshot *snap, unsigned parts)
 {
 	int err = nl_open(nl, 0);

@@ -7,6 +7,7 @@
 
 #include "link.h"
 #include "netlink.h"
+#include "netsel.h"
 
 /* Exit codes, documented once (and in arpkit(8)). */
 enum {
@@ -40,6 +41,23 @@ int cli_open_link(const char *cmd, struct link *l, const char *ifname, enum link
 /* Opens a request socket and reads the parts of the network state a command needs
  * (enum nl_parts); one clear line on failure. 0 or EXIT_TROUBLE. */
 int cli_read_network(const char *cmd, struct nl *nl, struct nl_snapshot *snap, unsigned parts);
+
+/*
+ * The interface a command was told to use (-I NAME: a name or an address label, see
+ * netsel_link_by_name), checked for sending ARP with `need` (enum netsel_need bits).
+ * Prints the one refusal for every command, naming NAME as given:
+ *   unknown interface 'NAME'
+ *   interface 'NAME' does not use ARP (loopback, point-to-point or NOARP)
+ *   interface 'NAME' is down
+ *   interface 'NAME' has no IPv4 address
+ * 0 with *link set (pointing into snap), or EXIT_TROUBLE.
+ */
+int cli_select_link(const char *cmd, const struct nl_snapshot *snap, const char *name,
+		    unsigned need, const struct nl_link **link);
+/* The same check and wording for a link found another way (the route's, the holder of
+ * an address); how says which, printed after the name: " (the route's)". */
+int cli_check_link(const char *cmd, const struct nl_snapshot *snap, const struct nl_link *link,
+		   unsigned need, const char *how);
 
 /* Range-checked numbers for options: prints "invalid --opt value 'x'" on failure. */
 bool cli_parse_ulong(const char *cmd, const char *opt, const char *text, unsigned long min,
