@@ -208,7 +208,7 @@ int announce_run_add(struct announce_run *run, unsigned iface, struct in_addr ad
 	return 0;
 }
 
-void announce_run_start(struct announce_run *run, uint64_t now)
+int announce_run_start(struct announce_run *run, uint64_t now)
 {
 	int err = index_targets(run); /* first: it settles the count */
 
@@ -222,11 +222,8 @@ void announce_run_start(struct announce_run *run, uint64_t now)
 	run->echo_cap = run->count * 2 + 16;
 	run->echo_queue = calloc(run->echo_cap, sizeof(*run->echo_queue));
 	if (err < 0 || !run->echo_queue) {
-		/* Without memory nothing can be matched; report every address as sent. */
 		run->phase = PHASE_DONE;
-		for (size_t i = 0; i < run->count; i++)
-			run->targets[i].result = ANNOUNCE_SENT;
-		return;
+		return -ENOMEM;
 	}
 	if (run->count == 0)
 		run->phase = PHASE_DONE;
@@ -234,6 +231,7 @@ void announce_run_start(struct announce_run *run, uint64_t now)
 		run->phase = run->cfg.probe ? PHASE_PROBE : PHASE_ROUND;
 	if (run->phase == PHASE_ROUND)
 		run->rounds_base_ns = now;
+	return 0;
 }
 
 bool announce_run_done(const struct announce_run *run)

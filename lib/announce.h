@@ -89,7 +89,9 @@ int announce_run_create(struct announce_run **run, const struct announce_config 
 /* Add before start; the same (iface, addr) twice counts once (repeats are dropped
  * at start). 0, -EINVAL (no such iface) or -ENOMEM. */
 int announce_run_add(struct announce_run *run, unsigned iface, struct in_addr addr);
-void announce_run_start(struct announce_run *run, uint64_t now);
+/* 0, or -ENOMEM: without memory no reply could be matched, so the run does not
+ * start (it is done, with every target still pending); free it. */
+int announce_run_start(struct announce_run *run, uint64_t now);
 /* Send what is due by `now`; *next is when to call again. 0 or -errno (send failed). */
 int announce_run_step(struct announce_run *run, uint64_t now, uint64_t *next);
 void announce_run_on_frame(struct announce_run *run, unsigned iface,

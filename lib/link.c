@@ -59,13 +59,18 @@ out:
 	return err;
 }
 
+void link_init(struct link *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+}
+
 int link_open(struct link *l, const char *ifname, enum link_filter filter)
 {
 	struct sockaddr_ll sll;
 	int one = 1, size = SOCKET_BUFFER, err;
 
-	memset(l, 0, sizeof(*l));
-	l->fd = -1;
+	link_init(l);
 	err = describe_interface(l, ifname);
 	if (err)
 		return err;

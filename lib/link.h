@@ -15,6 +15,8 @@
 #include "filter.h"
 #include "frame.h"
 
+/* Owns its socket: fd is -1 while closed (link_init, link_close), so a cleanup path
+ * can always call link_close and never closes a descriptor it did not open. */
 struct link {
 	int fd;
 	int ifindex;
@@ -44,12 +46,15 @@ struct link_rx {
 	struct link_rx_frame frame[LINK_BATCH];
 };
 
+/* Closed: fd -1, nothing else known. Every link starts here. */
+void link_init(struct link *l);
 /*
  * Open a packet socket on ifname. Fails with -ENODEV (no such interface),
  * -EAFNOSUPPORT (not Ethernet/ARP-capable: loopback, tun, NOARP), -EPERM (no
- * CAP_NET_RAW), or another -errno.
+ * CAP_NET_RAW), or another -errno; the link is then closed (fd -1).
  */
 int link_open(struct link *l, const char *ifname, enum link_filter filter);
+/* Closes the socket if open and leaves the link closed; any number of times. */
 void link_close(struct link *l);
 
 /* Append a frame to the batch; returns the slot to fill, NULL when full. */

@@ -18,8 +18,7 @@ static int ring_setup(struct rxring *r, int fd, unsigned block_size, unsigned bl
 	int version = TPACKET_V3;
 	long page = sysconf(_SC_PAGESIZE);
 
-	memset(r, 0, sizeof(*r));
-	r->fd = fd;
+	rxring_init(r);
 	if (page <= 0 || block_size == 0 || block_size % (unsigned)page ||
 	    (block_size & (block_size - 1)) || block_count == 0)
 		return -EINVAL;
@@ -53,6 +52,7 @@ static int ring_setup(struct rxring *r, int fd, unsigned block_size, unsigned bl
 		r->map = NULL;
 		return err;
 	}
+	r->fd = fd;
 	r->block_size = block_size;
 	r->block_count = block_count;
 	return 0;
@@ -70,11 +70,17 @@ int rxring_attach(struct rxring *r, int fd, unsigned block_size, unsigned block_
 	return ring_setup(r, fd, block_size, block_count, retire_ms, false);
 }
 
+void rxring_init(struct rxring *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
 void rxring_close(struct rxring *r)
 {
 	if (r->map)
 		munmap(r->map, r->map_len);
-	r->map = NULL;
+	rxring_init(r);
 }
 
 /* The kernel moved the 802.1Q tag into the header; decoders want it in line. */
@@ -124,6 +130,8 @@ size_t rxring_drain(struct rxring *r, rxring_frame_fn fn, void *ctx, unsigned ma
 {
 	size_t frames = 0;
 
+	if (!r->map)
+		return 0;
 	for (unsigned n = 0; n < max_blocks; n++) {
 		struct tpacket_block_desc *block =
 			(struct tpacket_block_desc *)(r->map + (size_t)r->next_block * r->block_size);
@@ -143,6 +151,8 @@ int rxring_stats(struct rxring *r, uint64_t *packets, uint64_t *drops)
 	struct tpacket_stats_v3 st;
 	socklen_t len = sizeof(st);
 
+	if (!r->map)
+		return -EBADF;
 	if (getsockopt(r->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
 		return -errno;
 	r->packets += st.tp_packets;

@@ -37,7 +37,8 @@ typedef void (*rxring_frame_fn)(void *ctx, const uint8_t *frame, size_t len, uin
 
 /*
  * Turn fd into a ring reader: block_size a power of two multiple of the page size,
- * a block handed over at latest retire_ms after its first frame. 0 or -errno.
+ * a block handed over at latest retire_ms after its first frame. 0 or -errno (the
+ * ring is then not set up, and the socket reads as before).
  */
 int rxring_setup(struct rxring *r, int fd, unsigned block_size, unsigned block_count,
 		 unsigned retire_ms);
@@ -48,13 +49,17 @@ int rxring_setup(struct rxring *r, int fd, unsigned block_size, unsigned block_c
  */
 int rxring_attach(struct rxring *r, int fd, unsigned block_size, unsigned block_count,
 		  unsigned retire_ms);
+/* Not set up: no map, no fd. A ring starts here; rxring_close brings it back. */
+void rxring_init(struct rxring *r);
+/* Unmaps the ring if set up (any number of times); the socket stays the link's. */
 void rxring_close(struct rxring *r);
 
 /* Hand every frame of the ready blocks (at most max_blocks) to fn and give the
- * blocks back to the kernel; returns frames handed over. */
+ * blocks back to the kernel; returns frames handed over (0 from a ring not set up). */
 size_t rxring_drain(struct rxring *r, rxring_frame_fn fn, void *ctx, unsigned max_blocks);
 
-/* Kernel counters since setup (PACKET_STATISTICS, tpacket_stats_v3). 0 or -errno. */
+/* Kernel counters since setup (PACKET_STATISTICS, tpacket_stats_v3). 0 or -errno
+ * (-EBADF for a ring not set up). */
 int rxring_stats(struct rxring *r, uint64_t *packets, uint64_t *drops);
 
 #endif

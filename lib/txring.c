@@ -74,7 +74,7 @@ int txring_open(struct txring *t, int ifindex, uint16_t protocol, unsigned frame
 	struct sockaddr_ll sll;
 	int err;
 
-	memset(t, 0, sizeof(*t));
+	txring_init(t);
 	t->ifindex = ifindex;
 	t->protocol = protocol;
 	/* Protocol 0: no receive hook, so nothing queues up on a socket no one reads. */
@@ -97,14 +97,19 @@ fail:
 	return err;
 }
 
+void txring_init(struct txring *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+}
+
 void txring_close(struct txring *t)
 {
 	if (t->map)
 		munmap(t->map, t->map_len);
-	t->map = NULL;
 	if (t->fd >= 0)
 		close(t->fd);
-	t->fd = -1;
+	txring_init(t);
 }
 
 size_t txring_frame_room(const struct txring *t)

@@ -39,6 +39,9 @@ struct txring {
  */
 int txring_open(struct txring *t, int ifindex, uint16_t protocol, unsigned frame_size,
 		unsigned frame_count, bool bypass_qdisc);
+/* Closed: fd -1, no map. A ring starts here; txring_open's failure and txring_close
+ * leave it so, and closing a closed ring does nothing. */
+void txring_init(struct txring *t);
 void txring_close(struct txring *t);
 
 /* Room for one frame of up to txring_frame_room bytes, or NULL while the kernel

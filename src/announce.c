@@ -20,11 +20,10 @@
 
 struct chosen_iface {
 	struct nl_link info;
-	struct link io;
+	struct link io;     /* opened only when it holds a target */
 	struct in_addr peers[MAX_PEERS];
 	unsigned peer_count;
-	bool used;          /* holds at least one target */
-	unsigned run_index; /* its index in the engine */
+	unsigned run_index; /* its index in the engine, once open */
 };
 
 struct wanted_target {
@@ -204,6 +203,14 @@ static int parse_options(struct announce_cmd *c, int argc, char **argv)
 }
 
 
+static void add_chosen(struct announce_cmd *c, const struct nl_link *l)
+{
+	struct chosen_iface *ifc = &c->chosen[c->chosen_count++];
+
+	ifc->info = *l;
+	link_init(&ifc->io);
+}
+
 static int choose_interfaces(struct announce_cmd *c)
 {
 	const struct nl_link *l;
@@ -214,11 +221,11 @@ static int choose_interfaces(struct announce_cmd *c)
 	if (c->ifname) {
 		if (cli_select_link(CMD, &c->net, c->ifname, 0, &l))
 			return EXIT_TROUBLE;
-		c->chosen[c->chosen_count++].info = *l;
+		add_chosen(c, l);
 		return 0;
 	}
 	for (size_t i = 0; (l = netsel_next_arp_link(&c->net, &i));)
-		c->chosen[c->chosen_count++].info = *l;
+		add_chosen(c, l);
 	if (c->chosen_count == 0) {
 		cli_error(CMD, "no interface is up and ARP-capable");
 		return EXIT_TROUBLE;
@@ -256,7 +263,6 @@ static int add_target(struct announce_cmd *c, struct in_addr addr, unsigned ifac
 	c->targets[c->target_count].addr = addr;
 	c->targets[c->target_count].iface = iface;
 	c->target_count++;
-	c->chosen[iface].used = true;
 	return 0;
 }
 
@@ -344,12 +350,12 @@ static int choose_peers(struct announce_cmd *c)
 	return 0;
 }
 
-/* The chosen interface behind an engine target (engine indexes count used ones only). */
+/* The chosen interface behind an engine target (the engine counts open ones only). */
 static const struct chosen_iface *iface_of(const struct announce_cmd *c,
 					   const struct announce_target *t)
 {
 	for (unsigned k = 0; k < c->chosen_count; k++)
-		if (c->chosen[k].used && c->chosen[k].run_index == t->iface)
+		if (c->chosen[k].io.fd >= 0 && c->chosen[k].run_index == t->iface)
 			return &c->chosen[k];
 	return NULL;
 }
@@ -447,7 +453,7 @@ static int run_announce(struct announce_cmd *c)
 {
 	struct announce_iface *ifaces = calloc(c->chosen_count, sizeof(*ifaces));
 	struct announce_run *run = NULL;
-	unsigned used = 0;
+	unsigned open_count = 0;
 	int status, err;
 	uint64_t start;
 
@@ -455,20 +461,21 @@ static int run_announce(struct announce_cmd *c)
 		return EXIT_TROUBLE;
 	/* Everything is checked; only now ask for the privilege and open sockets. */
 	status = cli_require_caps(CMD, CAPS_NET_RAW);
-	for (unsigned k = 0; k < c->chosen_count && status == 0; k++) {
-		struct chosen_iface *ifc = &c->chosen[k];
+	/* An interface is opened for its first target, in the order they were named. */
+	for (size_t i = 0; i < c->target_count && status == 0; i++) {
+		struct chosen_iface *ifc = &c->chosen[c->targets[i].iface];
 
-		if (!ifc->used)
+		if (ifc->io.fd >= 0)
 			continue;
 		status = cli_open_link(CMD, &ifc->io, ifc->info.name, LINK_FILTER_ARP_ICMP);
 		if (status)
 			break;
-		ifc->run_index = used;
-		ifaces[used].link = &ifc->io;
-		ifaces[used].peers = ifc->peers;
-		ifaces[used].peer_count = ifc->peer_count;
-		ifaces[used].vlan = VLAN_NONE;
-		used++;
+		ifc->run_index = open_count;
+		ifaces[open_count].link = &ifc->io;
+		ifaces[open_count].peers = ifc->peers;
+		ifaces[open_count].peer_count = ifc->peer_count;
+		ifaces[open_count].vlan = VLAN_NONE;
+		open_count++;
 	}
 	if (status == 0)
 		status = cli_limit_caps(CMD, CAPS_NONE);
@@ -478,7 +485,7 @@ static int run_announce(struct announce_cmd *c)
 	}
 
 	c->cfg.verify = !c->verify_off;
-	err = announce_run_create(&run, &c->cfg, ifaces, used);
+	err = announce_run_create(&run, &c->cfg, ifaces, open_count);
 	for (size_t i = 0; i < c->target_count && !err; i++)
 		err = announce_run_add(run, c->chosen[c->targets[i].iface].run_index, c->targets[i].addr);
 	if (err) {
@@ -489,9 +496,13 @@ static int run_announce(struct announce_cmd *c)
 	}
 	cli_catch_signals();
 	start = now_ns();
-	announce_run_start(run, start);
-	err = announce_run_wait(run, &cli_stop_signal);
-	if (err) {
+	err = announce_run_start(run, start);
+	if (!err)
+		err = announce_run_wait(run, &cli_stop_signal);
+	if (err == -ENOMEM) {
+		cli_error(CMD, "out of memory");
+		status = EXIT_TROUBLE;
+	} else if (err) {
 		cli_error(CMD, "sending failed: %s", strerror(-err));
 		status = EXIT_TROUBLE;
 	} else if (cli_stop_signal) {
@@ -508,8 +519,7 @@ static int run_announce(struct announce_cmd *c)
 static void cleanup(struct announce_cmd *c)
 {
 	for (unsigned k = 0; k < c->chosen_count; k++)
-		if (c->chosen[k].used)
-			link_close(&c->chosen[k].io);
+		link_close(&c->chosen[k].io);
 	free(c->chosen);
 	free(c->targets);
 	nl_snapshot_free(&c->net);

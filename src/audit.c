@@ -60,7 +60,6 @@ struct audit_cmd {
 
 	const struct nl_link *probe_link;
 	struct link io;
-	bool io_open;
 	struct vip_probe *probes;
 	unsigned probe_count;
 	nl_neigh_list neighs_after;
@@ -446,8 +445,6 @@ static int open_probe_link(struct audit_cmd *c)
 	if (!status)
 		status = cli_open_link(CMD, &c->io, c->ifname, LINK_FILTER_ARP);
 	if (!status)
-		c->io_open = true;
-	if (!status)
 		status = cli_limit_caps(CMD, CAPS_NONE);
 	return status;
 }
@@ -673,7 +670,7 @@ static int report(struct audit_cmd *c)
 		report_host_json(c, &j);
 	else
 		report_host_text(c);
-	for (unsigned p = 0; p < c->probe_count && c->io_open; p++)
+	for (unsigned p = 0; p < c->probe_count && c->io.fd >= 0; p++)
 		report_probe(c, &j, &c->probes[p]);
 	for (size_t i = 0; i < c->findings.count; i++)
 		report_finding(c, &j, &c->findings.items[i]);
@@ -763,13 +760,13 @@ int cmd_audit(int argc, char **argv)
 	int status;
 
 	memset(&c, 0, sizeof(c));
+	link_init(&c.io);
 	status = parse_options(&c, argc, argv);
 	if (status < 0)
 		return EXIT_OK;
 	if (status == 0)
 		status = run(&c);
-	if (c.io_open)
-		link_close(&c.io);
+	link_close(&c.io);
 	vendor_db_free(c.vendors);
 	free(c.probes);
 	lvs_findings_free(&c.findings);

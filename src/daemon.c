@@ -356,7 +356,7 @@ static void open_link(struct daemon *d, const struct aw_iface *ifc)
 			return;
 		}
 		wl->ifindex = ifc->ifindex;
-		wl->io.fd = -1;
+		link_init(&wl->io);
 		wl->next = d->links;
 		d->links = wl;
 	}
@@ -368,7 +368,6 @@ static void open_link(struct daemon *d, const struct aw_iface *ifc)
 		err = -ENODEV;
 	}
 	if (err) {
-		wl->io.fd = -1;
 		if (!wl->open_failed)
 			log_line(d, "%s: cannot open a packet socket: %s", ifc->name, strerror(-err));
 		wl->open_failed = true;
@@ -654,11 +653,12 @@ static int start_run(struct daemon *d, struct watched_link *wl, const struct aw_
 	err = announce_run_create(&dr->run, &cfg, &ifc, 1);
 	for (size_t i = 0; i < count && !err; i++)
 		err = announce_run_add(dr->run, 0, items[i].addr);
+	if (!err)
+		err = announce_run_start(dr->run, now);
 	if (err)
 		goto fail;
 	dr->start_ns = now;
 	dr->next_ns = now;
-	announce_run_start(dr->run, now);
 	dr->next = d->runs;
 	d->runs = dr;
 	return 0;
@@ -698,8 +698,12 @@ static void start_due_runs(struct daemon *d, uint64_t now)
 			if (!wl || wl->io.fd < 0)
 				continue; /* cannot send there; logged when opening failed */
 			err = start_run(d, wl, d->due + first, last - first, now);
-			if (err)
-				log_line(d, "%s: cannot start announcing: %s", wl->name, strerror(-err));
+			if (!err)
+				continue;
+			log_line(d, "%s: cannot start announcing: %s", wl->name, strerror(-err));
+			for (size_t i = first; i < last; i++)
+				aw_queue_addr(&d->aw, wl->ifindex, d->due[i].addr, d->due[i].reason,
+					      d->due[i].noticed_ns, now, now + RUN_RETRY_NS);
 		}
 		if (n < COLLECT_CHUNK)
 			break;

@@ -876,8 +876,7 @@ static int open_and_run(struct ping_cmd *c)
 
 static void cleanup(struct ping_cmd *c)
 {
-	if (c->io.fd >= 0)
-		link_close(&c->io);
+	link_close(&c->io);
 	if (c->vendors)
 		vendor_db_free(c->vendors);
 	free(c->addrs.items);
@@ -895,7 +894,7 @@ int cmd_ping(int argc, char **argv)
 		cli_error(CMD, "out of memory");
 		return EXIT_TROUBLE;
 	}
-	c->io.fd = -1;
+	link_init(&c->io);
 	status = parse_options(c, argc, argv);
 	if (status < 0) {
 		free(c);

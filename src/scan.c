@@ -52,10 +52,8 @@ struct scan_cmd {
 	struct nl_snapshot net;
 	struct nl_link iface;
 	struct link io;
-	bool io_open;
 	struct txring tx_ring;
 	struct rxring rx_ring;
-	bool tx_ringed, rx_ringed;
 	struct vendor_db *vendors;
 	struct capwriter *pcap;
 	int pcap_err;
@@ -591,15 +589,19 @@ static void print_summary(const struct scan_cmd *c, const struct scan_run *run, 
  * and tear down, tens of ms in all, which a small scan would feel. Either failing
  * leaves the sendmmsg/recvmmsg path, which works everywhere.
  */
-static void open_rings(struct scan_cmd *c)
+static void open_rings(struct scan_cmd *c, struct txring **tx, struct rxring **rx)
 {
+	*tx = NULL;
+	*rx = NULL;
 	if (c->targets.total < SCAN_RING_MIN_TARGETS)
 		return;
-	c->tx_ringed = txring_open(&c->tx_ring, c->io.ifindex,
-				   c->cfg.vlan == VLAN_NONE ? ETHERTYPE_ARP : ETHERTYPE_VLAN,
-				   TXRING_DEFAULT_FRAME_SIZE, TXRING_DEFAULT_FRAMES, false) == 0;
-	c->rx_ringed = rxring_attach(&c->rx_ring, c->io.fd, SCAN_RX_BLOCK_SIZE,
-				     SCAN_RX_RING_BYTES / SCAN_RX_BLOCK_SIZE, SCAN_RX_RETIRE_MS) == 0;
+	if (txring_open(&c->tx_ring, c->io.ifindex,
+			c->cfg.vlan == VLAN_NONE ? ETHERTYPE_ARP : ETHERTYPE_VLAN,
+			TXRING_DEFAULT_FRAME_SIZE, TXRING_DEFAULT_FRAMES, false) == 0)
+		*tx = &c->tx_ring;
+	if (rxring_attach(&c->rx_ring, c->io.fd, SCAN_RX_BLOCK_SIZE,
+			  SCAN_RX_RING_BYTES / SCAN_RX_BLOCK_SIZE, SCAN_RX_RETIRE_MS) == 0)
+		*rx = &c->rx_ring;
 }
 
 static int run_scan(struct scan_cmd *c)
@@ -612,6 +614,8 @@ static int run_scan(struct scan_cmd *c)
 		.ctx = c,
 	};
 	struct scan_run *run = NULL;
+	struct txring *tx_ring = NULL;
+	struct rxring *rx_ring = NULL;
 	uint64_t start;
 	int status, err;
 
@@ -619,9 +623,8 @@ static int run_scan(struct scan_cmd *c)
 	status = cli_require_caps(CMD, CAPS_NET_RAW);
 	if (status == 0)
 		status = cli_open_link(CMD, &c->io, c->iface.name, LINK_FILTER_ARP);
-	c->io_open = status == 0;
 	if (status == 0)
-		open_rings(c);
+		open_rings(c, &tx_ring, &rx_ring);
 	if (status == 0)
 		status = cli_limit_caps(CMD, CAPS_NONE);
 	if (status)
@@ -631,7 +634,7 @@ static int run_scan(struct scan_cmd *c)
 		cli_error(CMD, "%s", strerror(-err));
 		return EXIT_TROUBLE;
 	}
-	scan_run_use_rings(run, c->tx_ringed ? &c->tx_ring : NULL, c->rx_ringed ? &c->rx_ring : NULL);
+	scan_run_use_rings(run, tx_ring, rx_ring);
 	/* Sorted output comes all at once: big writes, not one per 4 KiB. */
 	if (!c->stream)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -668,12 +671,9 @@ static int run_scan(struct scan_cmd *c)
 
 static void cleanup(struct scan_cmd *c)
 {
-	if (c->rx_ringed)
-		rxring_close(&c->rx_ring);
-	if (c->tx_ringed)
-		txring_close(&c->tx_ring);
-	if (c->io_open)
-		link_close(&c->io);
+	rxring_close(&c->rx_ring);
+	txring_close(&c->tx_ring);
+	link_close(&c->io);
 	capwriter_close(c->pcap);
 	vendor_db_free(c->vendors);
 	targets_free(&c->targets);
@@ -688,6 +688,9 @@ int cmd_scan(int argc, char **argv)
 	int status;
 
 	memset(&c, 0, sizeof(c));
+	link_init(&c.io);
+	txring_init(&c.tx_ring);
+	rxring_init(&c.rx_ring);
 	status = parse_options(&c, argc, argv);
 	if (status < 0)
 		return EXIT_OK;

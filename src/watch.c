@@ -43,7 +43,6 @@ struct live_iface {
 	struct link io;
 	struct rxring ring;
 	unsigned index;       /* in the event engine */
-	bool opened, ringed;
 };
 
 struct hook_runner {
@@ -475,7 +474,7 @@ static void kernel_counters(struct watch_cmd *c, uint64_t *packets, uint64_t *dr
 	for (unsigned i = 0; i < c->iface_count; i++) {
 		uint64_t p, d;
 
-		if (c->ifaces[i].ringed && rxring_stats(&c->ifaces[i].ring, &p, &d) == 0) {
+		if (rxring_stats(&c->ifaces[i].ring, &p, &d) == 0) {
 			*packets += p;
 			*drops += d;
 		}
@@ -796,7 +795,6 @@ static int open_interfaces(struct watch_cmd *c)
 		status = cli_open_link(CMD, &ifc->io, ifc->name, LINK_FILTER_ARP_IPV4);
 		if (status)
 			break;
-		ifc->opened = true;
 		err = rxring_setup(&ifc->ring, ifc->io.fd, RXRING_DEFAULT_BLOCK_SIZE,
 				   RXRING_DEFAULT_BLOCKS, RXRING_DEFAULT_RETIRE_MS);
 		if (err) {
@@ -805,7 +803,6 @@ static int open_interfaces(struct watch_cmd *c)
 			status = EXIT_TROUBLE;
 			break;
 		}
-		ifc->ringed = true;
 	}
 	if (status == 0)
 		status = cli_limit_caps(CMD, CAPS_NONE);
@@ -909,11 +906,9 @@ static int run(struct watch_cmd *c)
 
 static void cleanup(struct watch_cmd *c)
 {
-	for (unsigned i = 0; i < c->iface_count; i++) {
-		if (c->ifaces[i].ringed)
-			rxring_close(&c->ifaces[i].ring);
-		if (c->ifaces[i].opened)
-			link_close(&c->ifaces[i].io);
+	for (unsigned i = 0; i < MAX_IFACES; i++) {
+		rxring_close(&c->ifaces[i].ring);
+		link_close(&c->ifaces[i].io);
 	}
 	if (c->nl.sock)
 		nl_close(&c->nl);
@@ -930,6 +925,10 @@ int cmd_watch(int argc, char **argv)
 	if (!c) {
 		cli_error(CMD, "out of memory");
 		return EXIT_TROUBLE;
+	}
+	for (unsigned i = 0; i < MAX_IFACES; i++) {
+		link_init(&c->ifaces[i].io);
+		rxring_init(&c->ifaces[i].ring);
 	}
 	status = parse_options(c, argc, argv);
 	if (status < 0)

@@ -78,7 +78,7 @@ static void start(struct fixture *f, const char *const *addrs, size_t n)
 	assert_int_equal(announce_run_create(&f->run, &f->cfg, &f->iface, 1), 0);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(announce_run_add(f->run, 0, ip(addrs[i])), 0);
-	announce_run_start(f->run, f->now);
+	assert_int_equal(announce_run_start(f->run, f->now), 0);
 }
 
 static uint64_t step(struct fixture *f)
