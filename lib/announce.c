@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
 #include "frame.h"
@@ -679,7 +678,7 @@ static void drain_link(struct announce_run *run, unsigned iface)
 	}
 }
 
-int announce_run_wait(struct announce_run *run, const volatile int *stop)
+int announce_run_wait(struct announce_run *run, const struct loop_stop *stop)
 {
 	struct pollfd *fds = calloc(run->iface_count ? run->iface_count : 1, sizeof(*fds));
 	int err = 0;
@@ -690,23 +689,19 @@ int announce_run_wait(struct announce_run *run, const volatile int *stop)
 		fds[i].fd = run->ifaces[i].link->fd;
 		fds[i].events = POLLIN;
 	}
-	while (!announce_run_done(run) && !(stop && *stop)) {
-		uint64_t now = now_ns(), next = now;
-		struct timespec timeout;
+	while (!announce_run_done(run) && !loop_stopped(stop)) {
+		uint64_t next = 0;
+		int ready;
 
-		err = announce_run_step(run, now, &next);
+		err = announce_run_step(run, now_ns(), &next);
 		if (err || announce_run_done(run))
 			break;
-		now = now_ns();
-		timeout.tv_sec = next > now ? (time_t)((next - now) / NS_PER_SEC) : 0;
-		timeout.tv_nsec = next > now ? (long)((next - now) % NS_PER_SEC) : 0;
-		if (ppoll(fds, run->iface_count, &timeout, NULL) < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
+		ready = loop_wait(fds, run->iface_count, next, stop);
+		if (ready < 0) {
+			err = ready;
 			break;
 		}
-		for (unsigned i = 0; i < run->iface_count; i++)
+		for (unsigned i = 0; i < run->iface_count && ready > 0; i++)
 			if (fds[i].revents & POLLIN)
 				drain_link(run, i);
 	}

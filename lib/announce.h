@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "link.h"
+#include "loop.h"
 
 enum announce_form {
 	ANNOUNCE_FORM_REQUEST = 1 << 0,
@@ -97,9 +98,10 @@ int announce_run_step(struct announce_run *run, uint64_t now, uint64_t *next);
 void announce_run_on_frame(struct announce_run *run, unsigned iface,
 			   const struct link_rx_frame *frame);
 bool announce_run_done(const struct announce_run *run);
-/* Blocking convenience: poll the links until done, or until *stop becomes true
- * (a signal flag); 0 or -errno. */
-int announce_run_wait(struct announce_run *run, const volatile int *stop);
+/* Blocking convenience: step and read the links in loop_wait until done, or until
+ * stop is raised (at once, also when the signal lands just before the wait); stop
+ * may be NULL. 0 or -errno. */
+int announce_run_wait(struct announce_run *run, const struct loop_stop *stop);
 
 const struct announce_target *announce_run_targets(const struct announce_run *run, size_t *count);
 const struct announce_counters *announce_run_counters(const struct announce_run *run);

@@ -449,25 +449,26 @@ static void tick(struct scan_run *run, uint64_t now)
 	run->hooks.on_tick(run->hooks.ctx, &p);
 }
 
-static void sleep_until(const struct scan_run *run, uint64_t wake_at, uint64_t now)
+/* Until wake_at, the next progress tick (tick() has just moved it past now), a reply
+ * or a stop signal; 0 or -errno. */
+static int sleep_until(const struct scan_run *run, uint64_t wake_at,
+		       const struct loop_stop *stop)
 {
 	struct pollfd pfd = {.fd = run->link->fd, .events = POLLIN};
-	uint64_t wait = wake_at - now;
-	struct timespec ts;
+	int ready;
 
-	if (run->hooks.on_tick && run->next_tick_ns > now && run->next_tick_ns - now < wait)
-		wait = run->next_tick_ns - now;
-	ts.tv_sec = (time_t)(wait / NS_PER_SEC);
-	ts.tv_nsec = (long)(wait % NS_PER_SEC);
-	ppoll(&pfd, 1, &ts, NULL);
+	if (run->hooks.on_tick && run->next_tick_ns < wake_at)
+		wake_at = run->next_tick_ns;
+	ready = loop_wait(&pfd, 1, wake_at, stop);
+	return ready < 0 ? ready : 0;
 }
 
-int scan_run_wait(struct scan_run *run, volatile sig_atomic_t *stop)
+int scan_run_wait(struct scan_run *run, const struct loop_stop *stop)
 {
 	unsigned received, dropped;
 	int err = 0;
 
-	while (!*stop) {
+	while (!loop_stopped(stop)) {
 		uint64_t now = now_ns(), wake_at;
 		int done = scan_run_step(run, now, &wake_at);
 
@@ -484,8 +485,11 @@ int scan_run_wait(struct scan_run *run, volatile sig_atomic_t *stop)
 		}
 		now = now_ns();
 		tick(run, now);
-		if (wake_at > now)
-			sleep_until(run, wake_at, now);
+		if (wake_at > now) {
+			err = sleep_until(run, wake_at, stop);
+			if (err < 0)
+				break;
+		}
 	}
 	if (run->rxring) {
 		uint64_t packets, drops;

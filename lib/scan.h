@@ -21,12 +21,12 @@
 #ifndef ARPKIT_SCAN_H
 #define ARPKIT_SCAN_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "addr.h"
 #include "link.h"
+#include "loop.h"
 #include "targets.h"
 
 #define SCAN_NONE UINT32_MAX
@@ -107,9 +107,10 @@ int scan_run_receive(struct scan_run *run, const uint8_t *frame, size_t len, siz
 		     uint64_t time_ns);
 bool scan_run_finished(const struct scan_run *run);
 
-/* The whole loop over the link: step, drain replies, sleep in ppoll. Returns 0 when
- * the scan is over or *stop became non-zero, -errno on a socket error. */
-int scan_run_wait(struct scan_run *run, volatile sig_atomic_t *stop);
+/* The whole loop over the link: step, drain replies, sleep in loop_wait. Returns 0
+ * when the scan is over or stop was raised (at once, also when the signal lands just
+ * before the wait; stop may be NULL), -errno on a socket error. */
+int scan_run_wait(struct scan_run *run, const struct loop_stop *stop);
 
 const struct scan_reply *scan_run_replies(const struct scan_run *run, size_t *count);
 /* The first reply for target index, SCAN_NONE if silent; follow scan_reply.next. */

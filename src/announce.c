@@ -453,6 +453,7 @@ static int run_announce(struct announce_cmd *c)
 {
 	struct announce_iface *ifaces = calloc(c->chosen_count, sizeof(*ifaces));
 	struct announce_run *run = NULL;
+	struct loop_stop stop;
 	unsigned open_count = 0;
 	int status, err;
 	uint64_t start;
@@ -494,11 +495,11 @@ static int run_announce(struct announce_cmd *c)
 		free(ifaces);
 		return EXIT_TROUBLE;
 	}
-	cli_catch_signals();
+	cli_catch_signals(&stop);
 	start = now_ns();
 	err = announce_run_start(run, start);
 	if (!err)
-		err = announce_run_wait(run, &cli_stop_signal);
+		err = announce_run_wait(run, &stop);
 	if (err == -ENOMEM) {
 		cli_error(CMD, "out of memory");
 		status = EXIT_TROUBLE;

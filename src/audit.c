@@ -396,7 +396,7 @@ static int network_check(struct audit_cmd *c)
 
 	if (!rx)
 		return EXIT_TROUBLE;
-	cli_catch_signals();
+	cli_catch_signals(NULL);
 	while (!err && !cli_stop_signal) {
 		uint64_t now = now_ns();
 		struct pollfd pfd = { .fd = c->io.fd, .events = POLLIN };

@@ -50,17 +50,27 @@ static void on_signal(int sig)
 	}
 }
 
-void cli_catch_signals(void)
+void cli_catch_signals(struct loop_stop *stop)
 {
+	static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
 	struct sigaction sa;
+	sigset_t block;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++) {
+		sigaction(caught[i], &sa, NULL);
+		sigaddset(&block, caught[i]);
+	}
+	if (!stop)
+		return;
+	sigprocmask(SIG_BLOCK, &block, &stop->wait_mask);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		sigdelset(&stop->wait_mask, caught[i]);
+	stop->flag = &cli_stop_signal;
+	stop->masked = true;
 }
 
 int cli_require_caps(const char *cmd, unsigned need)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "link.h"
+#include "loop.h"
 #include "netlink.h"
 #include "netsel.h"
 
@@ -26,8 +27,14 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 /* Same, plus the usage hint; returns EXIT_TROUBLE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Handlers that only set the flags above; SA_RESTART off so poll wakes. */
-void cli_catch_signals(void);
+/*
+ * Handlers that only set the flags above (SA_RESTART off, so a wait wakes). With
+ * stop, SIGINT, SIGTERM, SIGHUP and SIGUSR1 are also blocked from here on, and stop
+ * is filled for loop_wait (and the engines' *_run_wait), which lets them in only
+ * while it waits: none is lost between a look at the flags and the wait. A loop
+ * that still waits its own way passes NULL and gets the handlers alone.
+ */
+void cli_catch_signals(struct loop_stop *stop);
 
 /* Checks CAP_NET_RAW (and CAP_NET_ADMIN with need) before anything is sent; prints
  * the refusal. 0 or EXIT_TROUBLE. */

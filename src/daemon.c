@@ -1250,7 +1250,7 @@ int cmd_daemon(int argc, char **argv)
 
 	/* Signals wait blocked and are let in only inside ppoll, so none is lost
 	 * between a check of the flags and the wait. */
-	cli_catch_signals();
+	cli_catch_signals(NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&blocked);
 	sigaddset(&blocked, SIGINT);

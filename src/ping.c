@@ -655,7 +655,7 @@ static int run(struct ping_cmd *c)
 	/* Blocked except inside ppoll, so a Ctrl-C can never slip in between the flag
 	 * check and the wait. */
 	sigprocmask(SIG_BLOCK, &stops, &unblocked);
-	cli_catch_signals();
+	cli_catch_signals(NULL);
 
 	c->match.target = c->target;
 	c->match.source = c->source;

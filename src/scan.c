@@ -616,6 +616,7 @@ static int run_scan(struct scan_cmd *c)
 	struct scan_run *run = NULL;
 	struct txring *tx_ring = NULL;
 	struct rxring *rx_ring = NULL;
+	struct loop_stop stop;
 	uint64_t start;
 	int status, err;
 
@@ -639,10 +640,10 @@ static int run_scan(struct scan_cmd *c)
 	if (!c->stream)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	json_init(&c->json_out, stdout);
-	cli_catch_signals();
+	cli_catch_signals(&stop);
 	start = now_ns();
 	scan_run_start(run, start);
-	err = scan_run_wait(run, &cli_stop_signal);
+	err = scan_run_wait(run, &stop);
 	clear_progress(c);
 	if (!c->stream)
 		print_sorted(c, run);

@@ -889,7 +889,7 @@ static int run(struct watch_cmd *c)
 	if (c->hooks.command)
 		hooks_init(&c->hooks, c->exec_rate);
 	json_init(&c->j, stdout);
-	cli_catch_signals();
+	cli_catch_signals(NULL);
 	c->last_flush_ns = now_ns();
 	status = c->read_file ? run_offline(c) : run_live(c);
 	if (c->printed)
