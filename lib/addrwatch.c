@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "vec.h"
 
 #define AW_MIN_SLOTS 64
 
@@ -297,15 +298,8 @@ int aw_link_update(struct addrwatch *w, const struct nl_link *link, uint64_t now
 	unsigned change = 0;
 
 	if (!ifc) {
-		if (w->iface_count == w->iface_cap) {
-			size_t cap = w->iface_cap ? w->iface_cap * 2 : 8;
-			struct aw_iface *grown = realloc(w->ifaces, cap * sizeof(*grown));
-
-			if (!grown)
-				return -ENOMEM;
-			w->ifaces = grown;
-			w->iface_cap = cap;
-		}
+		if (vec_reserve_fields(w->ifaces, w->iface_cap, w->iface_count + 1) < 0)
+			return -ENOMEM;
 		ifc = &w->ifaces[w->iface_count++];
 		memset(ifc, 0, sizeof(*ifc));
 		ifc->ifindex = link->ifindex;

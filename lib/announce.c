@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "frame.h"
 #include "pace.h"
+#include "vec.h"
 
 #define ECHO_PAYLOAD 56
 #define PACER_BURST LINK_BATCH
@@ -181,15 +182,8 @@ int announce_run_add(struct announce_run *run, unsigned iface, struct in_addr ad
 
 	if (iface >= run->iface_count)
 		return -EINVAL;
-	if (run->count == run->cap) {
-		size_t cap = run->cap ? run->cap * 2 : 64;
-		struct announce_target *grown = realloc(run->targets, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		run->targets = grown;
-		run->cap = cap;
-	}
+	if (vec_reserve_fields(run->targets, run->cap, run->count + 1) < 0)
+		return -ENOMEM;
 	ifc = &run->ifaces[iface];
 	t = &run->targets[run->count];
 	memset(t, 0, sizeof(*t));

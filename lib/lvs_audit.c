@@ -117,7 +117,7 @@ void lvs_findings_free(lvs_finding_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
-/* Room for one more item in an NL_LIST-shaped array: the array (moved, perhaps),
+/* Room for one more item in a VEC-shaped array: the array (moved, perhaps),
  * or NULL when out of memory, the old one then left as it was. */
 static void *reserve_one(void *items, size_t count, size_t *cap, size_t size)
 {
@@ -132,7 +132,7 @@ static void *reserve_one(void *items, size_t count, size_t *cap, size_t size)
 }
 
 /* The VIPs a finding is about, each once, in the order the host lists them. */
-typedef NL_LIST(struct in_addr) vip_list;
+typedef VEC(struct in_addr) vip_list;
 
 static int vip_list_add(vip_list *list, struct in_addr vip)
 {

@@ -78,7 +78,7 @@ struct lvs_finding {
 	char fix[LVS_TEXT_MAX];   /* one shell command line */
 };
 
-typedef NL_LIST(struct lvs_finding) lvs_finding_list;
+typedef VEC(struct lvs_finding) lvs_finding_list;
 
 /* Frees what each finding holds and the list itself; the list is then empty. */
 void lvs_findings_free(lvs_finding_list *list);

@@ -637,28 +637,6 @@ static struct nlmsghdr *put_request(char *buf, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
-/*
- * Grows a list's array to hold need items; returns the (possibly moved) array, or
- * NULL with the list untouched.
- */
-static void *list_reserve(void *items, size_t *cap, size_t need, size_t item_size)
-{
-	if (need <= *cap)
-		return items;
-	size_t new_cap = *cap ? *cap : 16;
-	while (new_cap < need) {
-		if (new_cap > SIZE_MAX / 2)
-			return NULL;
-		new_cap *= 2;
-	}
-	if (new_cap > SIZE_MAX / item_size)
-		return NULL;
-	void *grown = realloc(items, new_cap * item_size);
-	if (grown)
-		*cap = new_cap;
-	return grown;
-}
-
 static int cb_result(int ret)
 {
 	if (ret == 0 || ret == -ENOENT) /* -ENOENT: another family, not a failure */
@@ -676,12 +654,7 @@ static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
 	int ret = nl_parse_link(nlh, &link);
 	if (ret < 0)
 		return cb_result(ret);
-	struct nl_link *items = list_reserve(out->items, &out->cap, out->count + 1, sizeof(link));
-	if (!items)
-		return cb_result(-ENOMEM);
-	out->items = items;
-	out->items[out->count++] = link;
-	return MNL_CB_OK;
+	return cb_result(vec_push(out, link));
 }
 
 int nl_dump_links(struct nl *nl, nl_link_list *out)
@@ -762,12 +735,7 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 		return cb_result(ret);
 	if (addr.addr.family != DUMP_FAMILY || (dump->ifindex && addr.ifindex != dump->ifindex))
 		return MNL_CB_OK;
-	struct nl_addr *items = list_reserve(out->items, &out->cap, out->count + 1, sizeof(addr));
-	if (!items)
-		return cb_result(-ENOMEM);
-	out->items = items;
-	out->items[out->count++] = addr;
-	return MNL_CB_OK;
+	return cb_result(vec_push(out, addr));
 }
 
 int nl_dump_addrs(struct nl *nl, int ifindex, nl_addr_list *out)
@@ -837,11 +805,8 @@ static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 	if (probe.dst.family != DUMP_FAMILY || probe.table != RT_TABLE_MAIN ||
 	    probe.type != RTN_UNICAST)
 		return MNL_CB_OK;
-	struct nl_route *items = list_reserve(out->items, &out->cap, out->count + (size_t)paths,
-					      sizeof(probe));
-	if (!items)
+	if (vec_reserve(out, out->count + (size_t)paths) < 0)
 		return cb_result(-ENOMEM);
-	out->items = items;
 	out->count += (size_t)nl_parse_route_paths(nlh, out->items + out->count, (size_t)paths);
 	return MNL_CB_OK;
 }
@@ -909,12 +874,7 @@ static int neigh_dump_cb(const struct nlmsghdr *nlh, void *data)
 		return cb_result(ret);
 	if (neigh.dst.family != DUMP_FAMILY || (dump->ifindex && neigh.ifindex != dump->ifindex))
 		return MNL_CB_OK;
-	struct nl_neigh *items = list_reserve(out->items, &out->cap, out->count + 1, sizeof(neigh));
-	if (!items)
-		return cb_result(-ENOMEM);
-	out->items = items;
-	out->items[out->count++] = neigh;
-	return MNL_CB_OK;
+	return cb_result(vec_push(out, neigh));
 }
 
 int nl_dump_neighs(struct nl *nl, int ifindex, nl_neigh_list *out)
@@ -987,9 +947,8 @@ int nl_snapshot_load(struct nl *nl, struct nl_snapshot *snap, unsigned parts)
 
 void nl_snapshot_free(struct nl_snapshot *snap)
 {
-	free(snap->links.items);
-	free(snap->addrs.items);
-	free(snap->routes.items);
-	free(snap->neighs.items);
-	memset(snap, 0, sizeof(*snap));
+	vec_free(&snap->links);
+	vec_free(&snap->addrs);
+	vec_free(&snap->routes);
+	vec_free(&snap->neighs);
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "vec.h"
 
 struct mnl_socket;
 
@@ -71,12 +72,11 @@ struct nl_neigh {
 	uint8_t flags;           /* NTF_* */
 };
 
-/* A growable array the dump helpers fill; free with free(list.items). */
-#define NL_LIST(type) struct { type *items; size_t count; size_t cap; }
-typedef NL_LIST(struct nl_link) nl_link_list;
-typedef NL_LIST(struct nl_addr) nl_addr_list;
-typedef NL_LIST(struct nl_route) nl_route_list;
-typedef NL_LIST(struct nl_neigh) nl_neigh_list;
+/* The arrays the dump helpers fill (lib/vec.h); free with vec_free. */
+typedef VEC(struct nl_link) nl_link_list;
+typedef VEC(struct nl_addr) nl_addr_list;
+typedef VEC(struct nl_route) nl_route_list;
+typedef VEC(struct nl_neigh) nl_neigh_list;
 
 /* What a command reads before it sends anything: one dump of each table asked for. */
 enum nl_parts {

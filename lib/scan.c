@@ -11,6 +11,7 @@
 #include "pace.h"
 #include "rxring.h"
 #include "txring.h"
+#include "vec.h"
 
 #define ARP_TPA_OFFSET 24   /* within the ARP payload */
 #define RX_BATCHES_PER_STEP 32
@@ -351,15 +352,8 @@ static int add_reply(struct scan_run *run, const struct arp_frame *f, uint32_t t
 		}
 		last = i;
 	}
-	if (run->reply_count == run->reply_cap) {
-		size_t cap = run->reply_cap ? run->reply_cap * 2 : 256;
-		struct scan_reply *grown = realloc(run->replies, cap * sizeof(*grown));
-
-		if (!grown)
-			return 0; /* out of memory: the reply is lost, the scan goes on */
-		run->replies = grown;
-		run->reply_cap = cap;
-	}
+	if (vec_reserve_fields(run->replies, run->reply_cap, run->reply_count + 1) < 0)
+		return 0; /* out of memory: the reply is lost, the scan goes on */
 	r = &run->replies[run->reply_count];
 	r->ip = f->spa;
 	r->mac = f->sha;

@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "netlink.h"
 #include "output.h"
+#include "vec.h"
 
 #define CMD "daemon"
 #define MAX_PEERS 64
@@ -1151,16 +1152,10 @@ static int run_loop(struct daemon *d, const sigset_t *unblocked)
 		next = earliest(next, metrics_server_next_deadline(&d->metrics));
 		next = earliest(next, d->next_reconcile_ns);
 
-		if (fds_cap < want) {
-			struct pollfd *grown = realloc(fds, want * sizeof(*fds));
-
-			if (!grown) {
-				free(fds);
-				cli_error(CMD, "out of memory");
-				return EXIT_TROUBLE;
-			}
-			fds = grown;
-			fds_cap = want;
+		if (vec_reserve_fields(fds, fds_cap, want) < 0) {
+			free(fds);
+			cli_error(CMD, "out of memory");
+			return EXIT_TROUBLE;
 		}
 		fds[n].fd = nl_fd(&d->events);
 		fds[n++].events = POLLIN;
