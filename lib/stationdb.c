@@ -1,6 +1,7 @@
 #include "stationdb.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,27 @@ static const char upsert_sql[] =
 	" ON CONFLICT (ip, vlan, interface) DO UPDATE SET mac = ?4, prev_mac = ?5,"
 	" first_seen = ?6, last_seen = ?7, mac_since_ns = ?8";
 
+/* SQLite's words, on one line: integrity reports come as several lines. */
 static void set_why(char *why, size_t why_len, const char *text)
 {
-	if (why && why_len)
-		snprintf(why, why_len, "%s", text ? text : "");
+	size_t n = 0;
+	bool space = false;
+
+	if (!why || !why_len)
+		return;
+	for (const char *p = text ? text : ""; *p && n + 1 < why_len; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch < 0x20 || ch == 0x7f || ch == ' ') {
+			space = n > 0;
+			continue;
+		}
+		if (space && n + 2 < why_len)
+			why[n++] = ' ';
+		space = false;
+		why[n++] = (char)ch;
+	}
+	why[n] = '\0';
 }
 
 static int errno_of(int rc)
@@ -182,6 +200,26 @@ static int set_durability(sqlite3 *db, char *why, size_t why_len)
 	return err;
 }
 
+/* A write lock opens the -wal and -shm files: a directory or mount that refuses them
+ * is found now rather than at the first flush. */
+static int check_writable(sqlite3 *db, char *why, size_t why_len)
+{
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return errno_of(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL));
+	set_why(why, why_len, sqlite3_errmsg(db));
+	switch (rc & 0xff) {
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_IOERR:
+		return STATIONDB_READONLY;
+	default:
+		return errno_of(rc);
+	}
+}
+
 int stationdb_open(struct stationdb **out, const char *path, char *why, size_t why_len)
 {
 	struct stationdb *s = calloc(1, sizeof(*s));
@@ -200,9 +238,17 @@ int stationdb_open(struct stationdb **out, const char *path, char *why, size_t w
 	}
 	sqlite3_extended_result_codes(s->db, 0);
 	sqlite3_busy_timeout(s->db, 2000);
+	/* SQLite quietly opens a file it cannot write read-only; watch must write. */
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		set_why(why, why_len, "the file cannot be written");
+		err = STATIONDB_READONLY;
+		goto fail;
+	}
 	err = claim_database(s->db, why, why_len);
 	if (!err)
 		err = set_durability(s->db, why, why_len);
+	if (!err)
+		err = check_writable(s->db, why, why_len);
 	if (!err) {
 		rc = sqlite3_prepare_v3(s->db, upsert_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->upsert,
 					NULL);
@@ -271,9 +317,10 @@ long stationdb_load(struct stationdb *db, stationdb_row_fn fn, void *ctx, size_t
 		rec.first_seen = (uint32_t)sqlite3_column_int64(st, 5);
 		rec.last_seen = (uint32_t)sqlite3_column_int64(st, 6);
 		rec.mac_since_ns = (uint64_t)sqlite3_column_int64(st, 7);
-		if (fn(&rec, iface, ctx) < 0)
+		rc = fn(&rec, iface, ctx);
+		if (rc < 0)
 			(*skipped)++;
-		else
+		else if (rc == 0)
 			rows++;
 	}
 	sqlite3_finalize(st);

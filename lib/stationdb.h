@@ -3,7 +3,9 @@
  * crash (kill -9) loses at most the transaction in flight and never corrupts the file.
  * The caller batches: one transaction per flush (watch flushes once a second).
  * A database is ours when its application_id says so; any other database, or one
- * that fails the integrity check on open, is refused untouched.
+ * that fails the integrity check on open, is refused untouched. So is one this process
+ * cannot write (a read-only file, directory or mount): refused at open, not at the
+ * first flush, and without leaving -wal or -shm files behind.
  */
 #ifndef ARPKIT_STATIONDB_H
 #define ARPKIT_STATIONDB_H
@@ -20,6 +22,7 @@ enum stationdb_error {
 	STATIONDB_FOREIGN = -EMEDIUMTYPE,  /* not SQLite, or another program's database */
 	STATIONDB_CORRUPT = -EUCLEAN,      /* ours, but the integrity check failed */
 	STATIONDB_NEWER = -EPROTONOSUPPORT, /* ours, from a newer schema version */
+	STATIONDB_READONLY = -EROFS,       /* cannot be written by this process */
 };
 
 struct stationdb;
@@ -27,13 +30,17 @@ struct stationdb;
 /*
  * Open (creating when missing or empty). Returns 0, a stationdb_error, or -errno
  * (-EACCES, -ENOENT for a missing directory, -EIO). On failure `why` (may be NULL)
- * gets SQLite's own words, for the message.
+ * gets SQLite's own words, for the message, on one line.
  */
 int stationdb_open(struct stationdb **out, const char *path, char *why, size_t why_len);
 void stationdb_close(struct stationdb *db);
 
-/* Calls fn for every stored station; returns rows read or a negative error. Rows
- * that cannot be parsed are skipped and counted in *skipped. */
+/* What a row callback returns for a row it does not want (not an error). */
+#define STATIONDB_ROW_LEFT_OUT 1
+
+/* Calls fn for every stored station; returns rows taken or a negative error. fn returns
+ * 0 (taken), STATIONDB_ROW_LEFT_OUT, or < 0 (the row is counted in *skipped, as are rows
+ * that cannot be parsed). */
 typedef int (*stationdb_row_fn)(const struct watch_station_record *rec, const char *iface,
 				void *ctx);
 long stationdb_load(struct stationdb *db, stationdb_row_fn fn, void *ctx, size_t *skipped);

@@ -36,7 +36,10 @@
 #define FLUSH_INTERVAL_NS NS_PER_SEC
 #define POLL_TIMEOUT_MS 200
 #define OFFLINE_CHECK_EVERY 65536 /* frames between looks at signals, clock and hooks */
-#define DETAIL_LEN 128
+#define DETAIL_LEN 160
+/* Live, provisional verdicts close once every frame up to the window's end has come out of
+ * the rings: a block is handed over at latest its retire time after its first frame. */
+#define LIVE_DELIVERY_SLACK_NS (4 * RXRING_DEFAULT_RETIRE_MS * NS_PER_MS)
 
 struct live_iface {
 	const char *name;
@@ -77,6 +80,7 @@ struct watch_cmd {
 	uint64_t last_flush_ns;
 	bool printed;
 	int failure;          /* EXIT_TROUBLE once a write to the database failed */
+	bool db_failed;
 };
 
 static const char usage_text[] =
@@ -86,14 +90,19 @@ static const char usage_text[] =
 	"  new-station     an address claimed for the first time\n"
 	"  changed-mac     an address now claimed from another MAC (a move or a takeover)\n"
 	"  flip-flop       an address back at the MAC it had just before, within the window\n"
-	"  conflict        a second MAC claims an address its holder claimed within the\n"
-	"                  conflict window (LVS ARP problem, split brain, spoofing)\n"
+	"  conflict        two MACs keep claiming one address within the conflict window\n"
+	"                  (LVS ARP problem, split brain, spoofing); names both\n"
+	"  arp-leak        a MAC sends ARP requests from an address another MAC answers\n"
+	"                  for (an LVS real server with arp_announce=0); holder kept\n"
 	"  gratuitous      an announcement (sender IP = target IP, or reply to broadcast)\n"
 	"  bogon           a sender outside the interface's subnets (or --net)\n"
 	"  ether-mismatch  Ethernet source differs from the ARP sender MAC\n"
 	"  stale-cache     an IPv4 frame for a moved address sent to its old MAC: the\n"
 	"                  sender still holds a stale ARP entry (needs a mirror port or\n"
 	"                  the old holder itself)\n"
+	"  stale-cache-cleared  a neighbour reported stale now sends to the holder\n"
+	"A claim from a new MAC less than the conflict window after the holder's last\n"
+	"claim (or any plain request from a new MAC) is judged when the window closes.\n"
 	"\n"
 	"  -I, --interface IF  watch IF live (repeatable; default every up ARP interface);\n"
 	"                      with -r, names the capture's interface (default 'pcap')\n"
@@ -278,8 +287,19 @@ static void describe(const struct watch_cmd *c, const struct watch_event *e, cha
 		snprintf(buf, len, "back from %s after %.1f s", mac_format(&e->old_mac, mac), age);
 		break;
 	case WATCH_CONFLICT:
-		snprintf(buf, len, "%s claimed it %.3f s earlier and keeps it",
-			 mac_format(&e->old_mac, mac), age);
+		snprintf(buf, len, "both %s and %s claim it (%s %.3f s earlier)",
+			 mac_format(&e->mac, mac), mac_format(&e->old_mac, old),
+			 mac_format(&e->old_mac, old), age);
+		break;
+	case WATCH_ARP_LEAK:
+		snprintf(buf, len, "sends ARP from it while %s answers for it and keeps it",
+			 mac_format(&e->old_mac, mac));
+		break;
+	case WATCH_STALE_CLEARED:
+		snprintf(buf, len, "%s (%s) now sends to the holder, not %s (after %.1f s)",
+			 mac_format(&e->sender_mac, mac),
+			 e->has_sender_ip ? ipv4_format(e->sender_ip, ip) : "IP unknown",
+			 mac_format(&e->old_mac, old), age);
 		break;
 	case WATCH_GRATUITOUS:
 		snprintf(buf, len, "announcement (ARP %s)", op_name(e->arp_op));
@@ -299,6 +319,16 @@ static void describe(const struct watch_cmd *c, const struct watch_event *e, cha
 		buf[0] = '\0';
 		break;
 	}
+}
+
+static bool is_stale_kind(enum watch_event_kind kind)
+{
+	return kind == WATCH_STALE_CACHE || kind == WATCH_STALE_CLEARED;
+}
+
+static bool names_sender(enum watch_event_kind kind)
+{
+	return is_stale_kind(kind) || kind == WATCH_ETHER_MISMATCH;
 }
 
 struct event_text {
@@ -327,7 +357,7 @@ static void event_text(const struct watch_cmd *c, const struct watch_event *e, s
 	else
 		snprintf(t->vlan, sizeof(t->vlan), "%d", e->vlan);
 	t->sender_mac[0] = t->sender_ip[0] = '\0';
-	if (e->kind == WATCH_STALE_CACHE || e->kind == WATCH_ETHER_MISMATCH)
+	if (names_sender(e->kind))
 		mac_format(&e->sender_mac, t->sender_mac);
 	if (e->has_sender_ip)
 		ipv4_format(e->sender_ip, t->sender_ip);
@@ -349,9 +379,9 @@ static void print_json(struct watch_cmd *c, const struct watch_event *e, const s
 	else
 		json_int(&c->j, "vlan", e->vlan);
 	json_string(&c->j, "detail", t->detail);
-	if (e->kind == WATCH_STALE_CACHE || e->kind == WATCH_ETHER_MISMATCH)
+	if (names_sender(e->kind))
 		json_string(&c->j, "sender_mac", t->sender_mac);
-	if (e->kind == WATCH_STALE_CACHE)
+	if (is_stale_kind(e->kind))
 		json_string(&c->j, "sender_ip", e->has_sender_ip ? t->sender_ip : NULL);
 	json_object_end(&c->j);
 }
@@ -442,28 +472,28 @@ static void hooks_finish(struct hook_runner *h)
 	}
 }
 
-static void emit(struct watch_cmd *c, const struct watch_event *events, size_t count)
+/* The engine's event callback. */
+static void emit(void *ctx, const struct watch_event *e)
 {
-	for (size_t i = 0; i < count; i++) {
-		const struct watch_event *e = &events[i];
-		struct event_text t;
+	struct watch_cmd *c = ctx;
+	struct event_text t;
 
-		event_text(c, e, &t);
-		if (!c->quiet) {
-			if (c->json)
-				print_json(c, e, &t);
-			else
-				printf("%s %s %s %s %s %s %s %s\n", t.time, watch_event_name(e->kind),
-				       t.ip, t.mac, t.old_mac, t.iface, t.vlan, t.detail);
-			c->printed = true;
-		}
-		if (c->use_syslog)
-			syslog(syslog_priority(e->kind), "%s %s %s old %s on %s vlan %s: %s",
-			       watch_event_name(e->kind), t.ip, t.mac, t.old_mac, t.iface, t.vlan,
-			       t.detail);
-		if (c->hooks.command)
-			hook_run(&c->hooks, e, &t);
+	if (c->quiet && !c->use_syslog && !c->hooks.command)
+		return; /* counted by the engine; nothing to render */
+	event_text(c, e, &t);
+	if (!c->quiet) {
+		if (c->json)
+			print_json(c, e, &t);
+		else
+			printf("%s %s %s %s %s %s %s %s\n", t.time, watch_event_name(e->kind), t.ip,
+			       t.mac, t.old_mac, t.iface, t.vlan, t.detail);
+		c->printed = true;
 	}
+	if (c->use_syslog)
+		syslog(syslog_priority(e->kind), "%s %s %s old %s on %s vlan %s: %s",
+		       watch_event_name(e->kind), t.ip, t.mac, t.old_mac, t.iface, t.vlan, t.detail);
+	if (c->hooks.command)
+		hook_run(&c->hooks, e, &t);
 }
 
 /* Counters. */
@@ -550,14 +580,16 @@ static void print_counters(struct watch_cmd *c)
 
 /* Database. */
 
+/* Stations of interfaces this run does not watch stay in the database, untouched: the
+ * engine's interface slots belong to the interfaces being watched. */
 static int restore_row(const struct watch_station_record *rec, const char *iface, void *ctx)
 {
 	struct watch *engine = ctx;
 	struct watch_station_record copy = *rec;
-	int index = watch_iface(engine, iface);
+	int index = watch_iface_find(engine, iface);
 
 	if (index < 0)
-		return index;
+		return STATIONDB_ROW_LEFT_OUT;
 	copy.iface = (unsigned)index;
 	return watch_restore(engine, &copy);
 }
@@ -604,6 +636,10 @@ static int open_db(struct watch_cmd *c)
 	case STATIONDB_NEWER:
 		cli_error(CMD, "database '%s' was written by a newer arpkit", c->db_path);
 		return EXIT_TROUBLE;
+	case STATIONDB_READONLY:
+		cli_error(CMD, "database '%s' is read-only here (%s); watch must write it", c->db_path,
+			  why);
+		return EXIT_TROUBLE;
 	default:
 		cli_error(CMD, "cannot open database '%s': %s%s%s", c->db_path, strerror(-err),
 			  *why ? ": " : "", why);
@@ -627,7 +663,7 @@ static int flush_db(struct watch_cmd *c)
 	int err;
 
 	c->last_flush_ns = now_ns();
-	if (!c->db || watch_dirty_count(c->engine) == 0)
+	if (!c->db || c->db_failed || watch_dirty_count(c->engine) == 0)
 		return 0;
 	err = stationdb_begin(c->db);
 	while (!err && watch_take_dirty(c->engine, &cursor, &rec))
@@ -638,13 +674,24 @@ static int flush_db(struct watch_cmd *c)
 		stationdb_rollback(c->db);
 		cli_error(CMD, "cannot write database '%s': %s", c->db_path, strerror(-err));
 		c->failure = EXIT_TROUBLE;
+		c->db_failed = true; /* said once; the exit flush does not try again */
 	}
 	return err;
 }
 
-/* Housekeeping between batches: signals, the once-a-second flush, hooks. */
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* Housekeeping between batches: closing windows (live), signals, the flush, hooks. */
 static void tick(struct watch_cmd *c)
 {
+	if (!c->read_file)
+		watch_expire(c->engine, realtime_ns() - LIVE_DELIVERY_SLACK_NS);
 	if (c->printed) {
 		fflush(stdout);
 		c->printed = false;
@@ -680,7 +727,6 @@ static int open_capture(struct watch_cmd *c)
 
 static int run_offline(struct watch_cmd *c)
 {
-	struct watch_event events[WATCH_MAX_EVENTS_PER_FRAME];
 	char err[CAPFILE_ERRBUF];
 	const uint8_t *data;
 	size_t len;
@@ -688,10 +734,7 @@ static int run_offline(struct watch_cmd *c)
 	int rc = 0;
 
 	while (!cli_stop_signal && (rc = capfile_next(c->cap, &data, &len, &time_ns, err)) == 1) {
-		size_t count = watch_frame(c->engine, c->offline_iface, time_ns, data, len, events);
-
-		if (count)
-			emit(c, events, count);
+		watch_frame(c->engine, c->offline_iface, time_ns, data, len);
 		if (++n % OFFLINE_CHECK_EVERY == 0)
 			tick(c);
 	}
@@ -772,11 +815,23 @@ struct ring_ctx {
 static void on_ring_frame(void *ctx, const uint8_t *frame, size_t len, uint64_t time_ns)
 {
 	struct ring_ctx *r = ctx;
-	struct watch_event events[WATCH_MAX_EVENTS_PER_FRAME];
-	size_t count = watch_frame(r->c->engine, r->index, time_ns, frame, len, events);
 
-	if (count)
-		emit(r->c, events, count);
+	watch_frame(r->c->engine, r->index, time_ns, frame, len);
+}
+
+/* The live interfaces get their engine slots before the database is read. */
+static int register_interfaces(struct watch_cmd *c)
+{
+	for (unsigned i = 0; i < c->iface_count; i++) {
+		struct live_iface *ifc = &c->ifaces[i];
+		int index = watch_iface(c->engine, c->iface_names[i]);
+
+		if (index < 0)
+			return cli_usage_error(CMD, "invalid interface name '%s'", c->iface_names[i]);
+		ifc->name = c->iface_names[i];
+		ifc->index = (unsigned)index;
+	}
+	return 0;
 }
 
 static int open_interfaces(struct watch_cmd *c)
@@ -785,13 +840,8 @@ static int open_interfaces(struct watch_cmd *c)
 
 	for (unsigned i = 0; i < c->iface_count && status == 0; i++) {
 		struct live_iface *ifc = &c->ifaces[i];
-		int index, err;
+		int err;
 
-		ifc->name = c->iface_names[i];
-		index = watch_iface(c->engine, ifc->name);
-		if (index < 0)
-			return cli_usage_error(CMD, "invalid interface name '%s'", ifc->name);
-		ifc->index = (unsigned)index;
 		status = cli_open_link(CMD, &ifc->io, ifc->name, LINK_FILTER_ARP_IPV4);
 		if (status)
 			break;
@@ -855,7 +905,7 @@ static int run_live(struct watch_cmd *c)
 
 static int run(struct watch_cmd *c)
 {
-	int status = watch_create(&c->engine, &c->cfg);
+	int status = watch_create(&c->engine, &c->cfg, emit, c);
 
 	if (status) {
 		cli_error(CMD, "%s", strerror(-status));
@@ -873,6 +923,8 @@ static int run(struct watch_cmd *c)
 		}
 		if (c->iface_count == 0)
 			status = default_interfaces(c);
+		if (!status)
+			status = register_interfaces(c);
 	}
 	/* The database is input too: a foreign one is refused before any socket opens. */
 	if (!status)
@@ -892,6 +944,7 @@ static int run(struct watch_cmd *c)
 	cli_catch_signals(NULL);
 	c->last_flush_ns = now_ns();
 	status = c->read_file ? run_offline(c) : run_live(c);
+	watch_finish(c->engine); /* verdicts still provisional, with what was seen */
 	if (c->printed)
 		fflush(stdout);
 	flush_db(c);

@@ -18,12 +18,23 @@ static const struct mac mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
 static const struct mac mac_c = {{0x02, 0, 0, 0, 0, 0x0c}};
 static const struct mac mac_r = {{0x02, 0, 0, 0, 0, 0x01}}; /* a router */
 
+#define MAX_COLLECTED 64
+
 struct fixture {
 	struct watch *w;
-	struct watch_event ev[WATCH_MAX_EVENTS_PER_FRAME];
+	struct watch_event ev[MAX_COLLECTED];
 	size_t n;
 	unsigned iface;
 };
+
+/* The engine's callback: events of the current call, in order. */
+static void collect(void *ctx, const struct watch_event *e)
+{
+	struct fixture *f = ctx;
+
+	assert_true(f->n < MAX_COLLECTED);
+	f->ev[f->n++] = *e;
+}
 
 static struct in_addr ip(const char *text)
 {
@@ -40,7 +51,7 @@ static int setup(void **state)
 
 	memset(&f, 0, sizeof(f));
 	watch_config_default(&cfg);
-	assert_int_equal(watch_create(&f.w, &cfg), 0);
+	assert_int_equal(watch_create(&f.w, &cfg, collect, &f), 0);
 	assert_int_equal(watch_iface(f.w, "eth0"), 0);
 	f.iface = 0;
 	*state = &f;
@@ -57,7 +68,22 @@ static int teardown(void **state)
 
 static size_t feed(struct fixture *f, uint64_t t, const uint8_t *buf, size_t len)
 {
-	f->n = watch_frame(f->w, f->iface, t, buf, len, f->ev);
+	size_t given;
+
+	f->n = 0;
+	given = watch_frame(f->w, f->iface, t, buf, len);
+	assert_int_equal(given, f->n);
+	return f->n;
+}
+
+/* The verdicts whose window closed before t. */
+static size_t expire(struct fixture *f, uint64_t t)
+{
+	size_t given;
+
+	f->n = 0;
+	given = watch_expire(f->w, t);
+	assert_int_equal(given, f->n);
 	return f->n;
 }
 
@@ -174,12 +200,16 @@ static void test_changed_mac_then_flip_flop(void **state)
 	assert_true(mac_equal(&e->mac, &mac_a));
 	assert_true(mac_equal(&e->old_mac, &mac_b));
 	assert_int_equal(e->age_ns, 60 * SEC);
-	/* And to B again after 11 min held by A: only a changed-mac. */
-	assert_int_equal(request(f, T0 + 70 * SEC + 660 * SEC, &mac_b, "192.0.2.11", "192.0.2.1"), 1);
+	/* And to B again after 11 min held by A, by a plain request: A stays silent for the
+	 * window, so when it closes, only a changed-mac, dated at the request. */
+	assert_int_equal(request(f, T0 + 730 * SEC, &mac_b, "192.0.2.11", "192.0.2.1"), 0);
+	assert_int_equal(expire(f, T0 + 732 * SEC), 0);
+	assert_int_equal(expire(f, T0 + 732 * SEC + 1), 1);
 	assert_int_equal(f->ev[0].kind, WATCH_CHANGED_MAC);
+	assert_int_equal(f->ev[0].time_ns, T0 + 730 * SEC);
 	/* A third MAC is never a flip-flop. */
-	assert_int_equal(request(f, T0 + 800 * SEC, &mac_c, "192.0.2.11", "192.0.2.1"), 1);
-	assert_int_equal(f->ev[0].kind, WATCH_CHANGED_MAC);
+	assert_int_equal(announce(f, T0 + 800 * SEC, &mac_c, "192.0.2.11"), 2);
+	assert_int_equal(get(f, WATCH_CHANGED_MAC)->kind, WATCH_CHANGED_MAC);
 }
 
 static void test_conflict_keeps_holder_and_rate_limits(void **state)
@@ -379,8 +409,8 @@ static void test_restore_is_not_new_and_dirty_tracking(void **state)
 	assert_int_equal(request(f, T0, &mac_a, "192.0.2.10", "192.0.2.1"), 0);
 	assert_int_equal(watch_dirty_count(f->w), 1); /* last_seen moved */
 	/* Restored previous MAC still makes a flip-flop (A took over 100 s ago). */
-	assert_int_equal(request(f, T0 + 5 * SEC, &mac_b, "192.0.2.10", "192.0.2.1"), 1);
-	assert_int_equal(f->ev[0].kind, WATCH_FLIP_FLOP);
+	assert_int_equal(announce(f, T0 + 5 * SEC, &mac_b, "192.0.2.10"), 2);
+	assert_int_equal(get(f, WATCH_FLIP_FLOP)->kind, WATCH_FLIP_FLOP);
 	request(f, T0, &mac_c, "192.0.2.99", "192.0.2.1");
 	while (watch_take_dirty(f->w, &cursor, &back))
 		taken++;
@@ -398,14 +428,13 @@ static void test_many_stations_compact_and_bounded(void **state)
 {
 	struct watch *w;
 	struct watch_config cfg;
-	struct watch_event ev[WATCH_MAX_EVENTS_PER_FRAME];
 	uint8_t buf[FRAME_MAX];
 	size_t news = 0;
 
 	(void)state;
 	watch_config_default(&cfg);
 	cfg.max_stations = 100000;
-	assert_int_equal(watch_create(&w, &cfg), 0);
+	assert_int_equal(watch_create(&w, &cfg, NULL, NULL), 0);
 	assert_int_equal(watch_iface(w, "eth0"), 0);
 	for (uint32_t i = 0; i < 100010; i++) {
 		struct arp_frame a;
@@ -413,13 +442,322 @@ static void test_many_stations_compact_and_bounded(void **state)
 		struct in_addr addr = {htonl(0x0a000000u + i + 1)};
 
 		arp_make_request(&a, &m, addr, ip("10.255.255.254"), &mac_broadcast);
-		news += watch_frame(w, 0, T0, buf, arp_encode(&a, buf, sizeof(buf)), ev);
+		news += watch_frame(w, 0, T0, buf, arp_encode(&a, buf, sizeof(buf)));
 	}
 	assert_int_equal(news, 100000);
 	assert_int_equal(watch_station_count(w), 100000);
 	assert_int_equal(watch_counters(w)->table_full, 10);
 	assert_true(watch_memory(w) / 100000 <= 200);
 	watch_free(w);
+}
+
+
+static const struct mac mac_d = {{0x02, 0, 0, 0, 0, 0x0d}}; /* an LVS director */
+static const struct mac mac_s = {{0x02, 0, 0, 0, 0, 0x21}}; /* a real server */
+static const struct mac mac_n = {{0x02, 0, 0, 0, 0, 0x77}}; /* a neighbour */
+
+#define MS 1000000ull
+#define W (2 * SEC) /* the default conflict window */
+
+static const struct mac *holder(struct fixture *f, const char *addr)
+{
+	static struct watch_station_record rec;
+
+	assert_true(watch_lookup(f->w, ip(addr), VLAN_NONE, 0, &rec));
+	return &rec.mac;
+}
+
+/* A fast failover: B announces 5 ms after A's last answer, and A never claims again. */
+static void test_fast_failover_is_a_move(void **state)
+{
+	struct fixture *f = *state;
+	const struct watch_event *e;
+
+	request(f, T0, &mac_r, "192.0.2.1", "192.0.2.11");
+	reply(f, T0 + 1 * MS, &mac_a, "192.0.2.11");
+	/* B is the holder at once, but the verdict waits for the window. */
+	assert_int_equal(announce(f, T0 + 5 * MS, &mac_b, "192.0.2.11"), 1);
+	assert_int_equal(f->ev[0].kind, WATCH_GRATUITOUS);
+	assert_true(mac_equal(holder(f, "192.0.2.11"), &mac_b));
+	/* Traffic to A inside the window is not judged yet. */
+	assert_int_equal(echo(f, T0 + 500 * MS, &mac_r, &mac_a, "198.51.100.10", "192.0.2.11"), 0);
+	assert_int_equal(announce(f, T0 + 1 * SEC, &mac_b, "192.0.2.11"), 0); /* burst repeat */
+	assert_int_equal(expire(f, T0 + 5 * MS + W), 0);
+	/* The next frame after the window closes gives the move, dated at B's claim. */
+	assert_int_equal(echo(f, T0 + 5 * MS + W + 1, &mac_r, &mac_a, "198.51.100.10",
+			      "192.0.2.11"), 2);
+	e = &f->ev[0];
+	assert_int_equal(e->kind, WATCH_CHANGED_MAC);
+	assert_true(mac_equal(&e->mac, &mac_b));
+	assert_true(mac_equal(&e->old_mac, &mac_a));
+	assert_int_equal(e->time_ns, T0 + 5 * MS);
+	assert_int_equal(e->arp_op, ARP_OP_REQUEST);
+	/* ... then the router, still sending to A, is stale. */
+	e = &f->ev[1];
+	assert_int_equal(e->kind, WATCH_STALE_CACHE);
+	assert_true(mac_equal(&e->sender_mac, &mac_r));
+	assert_true(mac_equal(&e->old_mac, &mac_a));
+	assert_int_equal(e->sender_ip.s_addr, ip("192.0.2.1").s_addr);
+	/* Neighbours sending to the new holder are never stale. */
+	assert_int_equal(echo(f, T0 + 3 * SEC, &mac_n, &mac_b, "192.0.2.77", "192.0.2.11"), 0);
+	assert_int_equal(watch_counters(f->w)->events[WATCH_CONFLICT], 0);
+	/* A later move back is a flip-flop. */
+	assert_int_equal(announce(f, T0 + 60 * SEC, &mac_a, "192.0.2.11"), 2);
+	e = get(f, WATCH_FLIP_FLOP);
+	assert_true(mac_equal(&e->mac, &mac_a));
+	assert_true(mac_equal(&e->old_mac, &mac_b));
+}
+
+/* A claims again inside B's window: both keep claiming, a conflict naming both. */
+static void test_overlap_after_the_change_is_a_conflict(void **state)
+{
+	struct fixture *f = *state;
+	const struct watch_event *e;
+
+	reply(f, T0, &mac_a, "192.0.2.12");
+	assert_int_equal(announce(f, T0 + 10 * MS, &mac_b, "192.0.2.12"), 1);
+	assert_int_equal(reply(f, T0 + 500 * MS, &mac_a, "192.0.2.12"), 1);
+	e = &f->ev[0];
+	assert_int_equal(e->kind, WATCH_CONFLICT);
+	assert_true(mac_equal(&e->mac, &mac_a));
+	assert_true(mac_equal(&e->old_mac, &mac_b));
+	assert_int_equal(e->age_ns, 490 * MS);
+	/* No move is ever reported for it. */
+	assert_int_equal(expire(f, T0 + 10 * SEC), 0);
+	/* While both keep claiming: counted, not reported again; the table does not move. */
+	assert_int_equal(announce(f, T0 + 1 * SEC, &mac_b, "192.0.2.12"), 0);
+	assert_int_equal(reply(f, T0 + 1500 * MS, &mac_a, "192.0.2.12"), 0);
+	assert_int_equal(watch_counters(f->w)->repeats[WATCH_CONFLICT], 1);
+	assert_true(mac_equal(holder(f, "192.0.2.12"), &mac_b));
+	/* No stale-cache while they fight over it. */
+	assert_int_equal(echo(f, T0 + 1600 * MS, &mac_r, &mac_a, "198.51.100.10", "192.0.2.12"), 0);
+	/* A stays silent for the window: over; B's next claim is an ordinary one. */
+	assert_int_equal(announce(f, T0 + 10 * SEC, &mac_b, "192.0.2.12"), 1);
+	assert_int_equal(f->ev[0].kind, WATCH_GRATUITOUS);
+}
+
+/* The other way round: B took over long after A's last claim (a move at once), then A
+ * claims inside B's window (a provisional move back) and B claims again: a conflict. */
+static void test_overlap_the_other_way(void **state)
+{
+	struct fixture *f = *state;
+	const struct watch_event *e;
+
+	request(f, T0, &mac_a, "192.0.2.13", "192.0.2.1");
+	assert_int_equal(announce(f, T0 + 10 * SEC, &mac_b, "192.0.2.13"), 2);
+	assert_true(has(f, WATCH_CHANGED_MAC));
+	assert_int_equal(announce(f, T0 + 10500 * MS, &mac_a, "192.0.2.13"), 1);
+	assert_true(mac_equal(holder(f, "192.0.2.13"), &mac_a));
+	assert_int_equal(announce(f, T0 + 11 * SEC, &mac_b, "192.0.2.13"), 2);
+	e = get(f, WATCH_CONFLICT);
+	assert_true(mac_equal(&e->mac, &mac_b));
+	assert_true(mac_equal(&e->old_mac, &mac_a));
+	assert_int_equal(expire(f, T0 + 60 * SEC), 0);
+	assert_int_equal(watch_counters(f->w)->events[WATCH_FLIP_FLOP], 0);
+	/* Two answers to one question are a conflict at once. */
+	reply(f, T0 + 100 * SEC, &mac_c, "192.0.2.14");
+	assert_int_equal(reply(f, T0 + 100 * SEC + 3 * MS, &mac_a, "192.0.2.14"), 1);
+	assert_int_equal(f->ev[0].kind, WATCH_CONFLICT);
+	assert_true(mac_equal(holder(f, "192.0.2.14"), &mac_c));
+}
+
+/* Three MACs inside one window: each change closes the previous verdict. */
+static void test_three_macs(void **state)
+{
+	struct fixture *f = *state;
+
+	reply(f, T0, &mac_a, "192.0.2.15");
+	assert_int_equal(announce(f, T0 + 10 * MS, &mac_b, "192.0.2.15"), 1);
+	assert_int_equal(announce(f, T0 + 20 * MS, &mac_c, "192.0.2.15"), 2);
+	assert_int_equal(f->ev[0].kind, WATCH_GRATUITOUS);
+	assert_int_equal(f->ev[1].kind, WATCH_CHANGED_MAC);
+	assert_true(mac_equal(&f->ev[1].mac, &mac_b));
+	assert_true(mac_equal(&f->ev[1].old_mac, &mac_a));
+	assert_int_equal(f->ev[1].time_ns, T0 + 10 * MS);
+	assert_int_equal(expire(f, T0 + 3 * SEC), 1);
+	assert_int_equal(f->ev[0].kind, WATCH_CHANGED_MAC);
+	assert_true(mac_equal(&f->ev[0].mac, &mac_c));
+	assert_true(mac_equal(&f->ev[0].old_mac, &mac_b));
+	assert_true(mac_equal(holder(f, "192.0.2.15"), &mac_c));
+}
+
+/* The old holder claims again after the window: a flip-flop, at once when the new holder
+ * has been quiet for the window, else when the window of that claim closes. */
+static void test_old_holder_after_the_window(void **state)
+{
+	struct fixture *f = *state;
+
+	reply(f, T0, &mac_a, "192.0.2.16");
+	announce(f, T0 + 10 * MS, &mac_b, "192.0.2.16");
+	assert_int_equal(expire(f, T0 + 3 * SEC), 1);
+	assert_int_equal(announce(f, T0 + 5 * SEC, &mac_a, "192.0.2.16"), 2);
+	assert_true(has(f, WATCH_FLIP_FLOP));
+	/* B answers, and A announces 1 s later: provisional, a flip-flop when nothing follows. */
+	assert_int_equal(announce(f, T0 + 20 * SEC, &mac_b, "192.0.2.16"), 2);
+	assert_true(has(f, WATCH_FLIP_FLOP));
+	assert_int_equal(announce(f, T0 + 21 * SEC, &mac_a, "192.0.2.16"), 1);
+	assert_int_equal(watch_finish(f->w), 1);
+	assert_int_equal(watch_counters(f->w)->events[WATCH_FLIP_FLOP], 3);
+	assert_int_equal(watch_counters(f->w)->events[WATCH_CONFLICT], 0);
+}
+
+/* A neighbour reported stale sends to the right MAC: the story closes. */
+static void test_stale_cache_cleared(void **state)
+{
+	struct fixture *f = *state;
+	const struct watch_event *e;
+
+	request(f, T0, &mac_r, "192.0.2.1", "192.0.2.17");
+	request(f, T0, &mac_a, "192.0.2.17", "192.0.2.1");
+	announce(f, T0 + 10 * SEC, &mac_b, "192.0.2.17");
+	assert_int_equal(echo(f, T0 + 11 * SEC, &mac_r, &mac_a, "198.51.100.1", "192.0.2.17"), 1);
+	assert_int_equal(f->ev[0].kind, WATCH_STALE_CACHE);
+	/* Another neighbour was never stale: nothing to clear. */
+	assert_int_equal(echo(f, T0 + 12 * SEC, &mac_n, &mac_b, "192.0.2.77", "192.0.2.17"), 0);
+	assert_int_equal(echo(f, T0 + 40 * SEC, &mac_r, &mac_b, "198.51.100.1", "192.0.2.17"), 1);
+	e = &f->ev[0];
+	assert_int_equal(e->kind, WATCH_STALE_CLEARED);
+	assert_true(mac_equal(&e->mac, &mac_b));
+	assert_true(mac_equal(&e->old_mac, &mac_a));
+	assert_true(mac_equal(&e->sender_mac, &mac_r));
+	assert_true(e->has_sender_ip);
+	assert_int_equal(e->sender_ip.s_addr, ip("192.0.2.1").s_addr);
+	assert_int_equal(e->age_ns, 29 * SEC);
+	/* Once. */
+	assert_int_equal(echo(f, T0 + 41 * SEC, &mac_r, &mac_b, "198.51.100.1", "192.0.2.17"), 0);
+	/* Stale again later: reported again, not a repeat. */
+	assert_int_equal(echo(f, T0 + 42 * SEC, &mac_r, &mac_a, "198.51.100.1", "192.0.2.17"), 1);
+	assert_int_equal(f->ev[0].kind, WATCH_STALE_CACHE);
+}
+
+/* The LVS director D answers for the VIP; a real server with arp_announce=0 asks for the
+ * router from the VIP. */
+static void lvs_start(struct fixture *f)
+{
+	request(f, T0, &mac_r, "192.0.2.1", "192.0.2.100");
+	reply(f, T0 + 1 * MS, &mac_d, "192.0.2.100");
+	request(f, T0 + 2 * SEC, &mac_s, "192.0.2.21", "192.0.2.1"); /* its own address */
+	assert_int_equal(request(f, T0 + 30 * SEC, &mac_s, "192.0.2.100", "192.0.2.1"), 0);
+}
+
+static void assert_leak(const struct fixture *f, uint64_t when)
+{
+	const struct watch_event *e = get(f, WATCH_ARP_LEAK);
+
+	assert_true(mac_equal(&e->mac, &mac_s));
+	assert_true(mac_equal(&e->old_mac, &mac_d));
+	assert_int_equal(e->ip.s_addr, ip("192.0.2.100").s_addr);
+	assert_int_equal(e->time_ns, when);
+	assert_int_equal(e->arp_op, ARP_OP_REQUEST);
+	assert_false(has(f, WATCH_FLIP_FLOP) || has(f, WATCH_CHANGED_MAC));
+}
+
+static void test_arp_leak_when_the_holder_answers(void **state)
+{
+	struct fixture *f = *state;
+
+	lvs_start(f);
+	assert_true(mac_equal(holder(f, "192.0.2.100"), &mac_d));
+	assert_int_equal(request(f, T0 + 30 * SEC + 1 * MS, &mac_s, "192.0.2.100", "192.0.2.1"), 0);
+	assert_int_equal(reply(f, T0 + 31 * SEC, &mac_d, "192.0.2.100"), 1);
+	assert_leak(f, T0 + 30 * SEC);
+	assert_true(mac_equal(holder(f, "192.0.2.100"), &mac_d));
+	assert_int_equal(watch_finish(f->w), 0);
+	/* It leaks again later: reported again, still no move. */
+	assert_int_equal(request(f, T0 + 90 * SEC, &mac_s, "192.0.2.100", "192.0.2.1"), 0);
+	assert_int_equal(reply(f, T0 + 91 * SEC, &mac_d, "192.0.2.100"), 1);
+	assert_leak(f, T0 + 90 * SEC);
+}
+
+static void test_arp_leak_when_the_holder_is_alive(void **state)
+{
+	struct fixture *f = *state;
+
+	lvs_start(f);
+	/* D sends traffic of its own inside the window: it is alive and still holds the VIP. */
+	assert_int_equal(echo(f, T0 + 30500 * MS, &mac_d, &mac_r, "192.0.2.100", "198.51.100.10"), 0);
+	assert_int_equal(expire(f, T0 + 33 * SEC), 1);
+	assert_leak(f, T0 + 30 * SEC);
+	assert_true(mac_equal(holder(f, "192.0.2.100"), &mac_d));
+}
+
+/* A genuine move where the new host only sends requests: the old holder is gone. */
+static void test_request_only_move(void **state)
+{
+	struct fixture *f = *state;
+	const struct watch_event *e;
+
+	reply(f, T0, &mac_a, "192.0.2.18");
+	assert_int_equal(request(f, T0 + 30 * SEC, &mac_b, "192.0.2.18", "192.0.2.1"), 0);
+	assert_true(mac_equal(holder(f, "192.0.2.18"), &mac_a));
+	/* Other stations' traffic is no sign of A. */
+	echo(f, T0 + 31 * SEC, &mac_r, &mac_n, "198.51.100.1", "192.0.2.77");
+	assert_int_equal(expire(f, T0 + 33 * SEC), 1);
+	e = &f->ev[0];
+	assert_int_equal(e->kind, WATCH_CHANGED_MAC);
+	assert_true(mac_equal(&e->mac, &mac_b));
+	assert_true(mac_equal(&e->old_mac, &mac_a));
+	assert_int_equal(e->time_ns, T0 + 30 * SEC);
+	assert_int_equal(e->age_ns, 30 * SEC);
+	assert_true(mac_equal(holder(f, "192.0.2.18"), &mac_b));
+	assert_int_equal(echo(f, T0 + 34 * SEC, &mac_r, &mac_a, "198.51.100.1", "192.0.2.18"), 1);
+	assert_int_equal(f->ev[0].kind, WATCH_STALE_CACHE);
+	/* B never answered for it; when A answers again, B was leaking after all. */
+	assert_int_equal(reply(f, T0 + 50 * SEC, &mac_a, "192.0.2.18"), 1);
+	e = &f->ev[0];
+	assert_int_equal(e->kind, WATCH_ARP_LEAK);
+	assert_true(mac_equal(&e->mac, &mac_b));
+	assert_true(mac_equal(&e->old_mac, &mac_a));
+	assert_true(mac_equal(holder(f, "192.0.2.18"), &mac_a));
+}
+
+/* Once the new host answers for the address, its move is settled: A's return flip-flops. */
+static void test_request_move_confirmed_by_an_answer(void **state)
+{
+	struct fixture *f = *state;
+
+	reply(f, T0, &mac_a, "192.0.2.19");
+	request(f, T0 + 30 * SEC, &mac_b, "192.0.2.19", "192.0.2.1");
+	/* B answers inside the window: a move at once (A silent for 30 s). */
+	assert_int_equal(reply(f, T0 + 31 * SEC, &mac_b, "192.0.2.19"), 1);
+	assert_int_equal(f->ev[0].kind, WATCH_CHANGED_MAC);
+	assert_int_equal(f->ev[0].arp_op, ARP_OP_REPLY);
+	assert_int_equal(expire(f, T0 + 40 * SEC), 0);
+	assert_int_equal(announce(f, T0 + 50 * SEC, &mac_a, "192.0.2.19"), 2);
+	assert_true(has(f, WATCH_FLIP_FLOP));
+}
+
+/* Stale-cache bait from random MACs: the limit's memory does not grow, and the known
+ * sender is not forgotten (reported again) because of it. */
+static void test_stale_limit_bounded_against_bait(void **state)
+{
+	struct fixture *f = *state;
+	size_t memory;
+
+	request(f, T0, &mac_r, "192.0.2.1", "192.0.2.20");
+	request(f, T0, &mac_a, "192.0.2.20", "192.0.2.1");
+	announce(f, T0 + 10 * SEC, &mac_b, "192.0.2.20");
+	assert_int_equal(echo(f, T0 + 11 * SEC, &mac_r, &mac_a, "198.51.100.1", "192.0.2.20"), 1);
+	memory = watch_memory(f->w);
+	for (uint32_t i = 0; i < 200000; i++) {
+		struct mac bait = {{0x02, 0xba, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
+				    (uint8_t)(i >> 8), (uint8_t)i}};
+
+		echo(f, T0 + 12 * SEC + i, &bait, &mac_a, "203.0.113.9", "192.0.2.20");
+	}
+	assert_int_equal(watch_memory(f->w), memory);
+	assert_int_equal(echo(f, T0 + 20 * SEC, &mac_r, &mac_a, "198.51.100.1", "192.0.2.20"), 0);
+	assert_int_equal(watch_counters(f->w)->events[WATCH_STALE_CACHE], 200001);
+}
+
+static void test_iface_find(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(watch_iface_find(f->w, "eth0"), 0);
+	assert_int_equal(watch_iface_find(f->w, "eth9"), -ENOENT);
+	/* Finding does not add. */
+	assert_int_equal(watch_iface(f->w, "eth9"), 1);
 }
 
 static void test_iface_names(void **state)
@@ -449,6 +787,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restore_is_not_new_and_dirty_tracking, setup, teardown),
 		cmocka_unit_test(test_many_stations_compact_and_bounded),
 		cmocka_unit_test_setup_teardown(test_iface_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_failover_is_a_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlap_after_the_change_is_a_conflict, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlap_the_other_way, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_three_macs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_holder_after_the_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_cache_cleared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_leak_when_the_holder_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_leak_when_the_holder_is_alive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_only_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_move_confirmed_by_an_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_limit_bounded_against_bait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iface_find, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("watch_events", tests, NULL, NULL);
