@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "capfile.h"
@@ -193,6 +195,77 @@ static void test_refuses_corrupt_database(void **state)
 	fclose(f);
 	assert_int_equal(stationdb_open(&db, path, why, sizeof(why)), STATIONDB_CORRUPT);
 	assert_true(strlen(why) > 0);
+	/* SQLite's report comes on several lines; the message must be one. */
+	assert_null(strchr(why, '\n'));
+	assert_null(strchr(why, '\r'));
+}
+
+static bool exists(const char *suffix)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s%s", path, suffix);
+	return access(name, F_OK) == 0;
+}
+
+/* A file this process cannot write is refused at open, leaving no -wal or -shm. The
+ * refusal runs in a child without root's override of file permissions. */
+static void test_refuses_read_only_database(void **state)
+{
+	struct stationdb *db;
+	char why[128];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	assert_int_equal(stationdb_open(&db, path, why, sizeof(why)), 0);
+	stationdb_close(db);
+	assert_false(exists("-wal"));
+	assert_int_equal(chmod(path, 0444), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int err;
+
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(3);
+		err = stationdb_open(&db, path, why, sizeof(why));
+		_exit(err == STATIONDB_READONLY && !db && strlen(why) ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_false(exists("-wal"));
+	assert_false(exists("-shm"));
+}
+
+static int leave_out_odd(const struct watch_station_record *rec, const char *iface, void *ctx)
+{
+	(void)iface;
+	(void)ctx;
+	return ntohl(rec->ip.s_addr) % 2 ? STATIONDB_ROW_LEFT_OUT : 0;
+}
+
+/* Rows a caller leaves out are neither taken nor unreadable. */
+static void test_rows_left_out(void **state)
+{
+	struct stationdb *db;
+	size_t skipped;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(stationdb_open(&db, path, why, sizeof(why)), 0);
+	assert_int_equal(stationdb_begin(db), 0);
+	for (unsigned i = 0; i < 6; i++) {
+		struct watch_station_record r = sample(i);
+
+		assert_int_equal(stationdb_put(db, &r, "eth0"), 0);
+	}
+	assert_int_equal(stationdb_commit(db), 0);
+	assert_int_equal(stationdb_load(db, leave_out_odd, NULL, &skipped), 3);
+	assert_int_equal(skipped, 0);
+	stationdb_close(db);
 }
 
 static void test_missing_directory(void **state)
@@ -296,6 +369,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuses_foreign_databases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_corrupt_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_read_only_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rows_left_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capfile_reads_frames_with_times, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capfile_refusals, setup, teardown),
 	};
