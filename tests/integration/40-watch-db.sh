@@ -2,7 +2,9 @@
 # arpkit watch: its database and its edges. A database that is not ours, or is
 # corrupt, is refused untouched (exit 2); kill -9 loses at most about the last
 # second of sightings and never corrupts the file; hooks never block capture;
-# several interfaces in one process; SIGUSR1 counters; bad input exits 2.
+# several interfaces in one process; SIGUSR1 counters; bad input exits 2. A database
+# watch cannot write is refused at open; a corrupt one is named in one line; rows for
+# hundreds of other interfaces do not stop watch from watching eth0.
 set -uo pipefail
 # shellcheck source=tests/lab/lab.sh
 . "${LAB_LIB:-$(dirname "$0")/../lab/lab.sh}"
@@ -87,6 +89,80 @@ EOF
 	else
 		t_fail "and says it is corrupt" "$err"
 	fi
+	t_assert_eq 1 "$(wc -l <<<"$err")" "in one line"
+}
+
+# Without root's override of file modes (as the unprivileged user a packaged watch -r
+# runs as), a read-only database used to be accepted, then fail at the first flush,
+# twice, leaving -wal and -shm files. It must be refused at open.
+check_read_only_db() {
+	local cap=$LAB_TMP/small.pcap dir=$LAB_TMP/ro db before err status=0
+	db=$dir/watch.db
+	make_capture "$cap"
+	mkdir -m 0777 "$dir"
+	chmod 0755 "$LAB_TMP"
+	t_assert_exit -m "watch -r builds a database to make read-only" 0 "$ARPKIT" watch -q -r "$cap" --db "$db"
+	rm -f "$db-wal" "$db-shm"
+	sqlite3 "$db" "DELETE FROM station WHERE ip = '192.0.2.1';"
+	chmod 0444 "$db"
+	before=$(md5sum <"$db")
+	err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$ARPKIT" watch -q -r "$cap" --db "$db" 2>&1 >/dev/null) || status=$?
+	t_assert_eq 2 "$status" "a database the user cannot write exits 2"
+	t_assert_eq 1 "$(wc -l <<<"$err")" "with one line on stderr"
+	if [[ $err == *"read-only"* && $err == *"$db"* ]]; then
+		t_pass "which names the file and says it is read-only"
+	else
+		t_fail "which names the file and says it is read-only" "$err"
+	fi
+	t_assert_eq "$before" "$(md5sum <"$db")" "the file is untouched"
+	if [[ -e $db-wal || -e $db-shm ]]; then
+		t_fail "no -wal or -shm file is left behind" "$(ls "$dir")"
+	else
+		t_pass "no -wal or -shm file is left behind"
+	fi
+	chmod 0700 "$LAB_TMP"
+}
+
+# A database with rows for 300 interfaces (more than the engine's 255 slots) used to
+# fill every slot before the live interfaces were named, so -I eth0 was refused as an
+# invalid name. Live interfaces come first; other interfaces' rows stay untouched.
+check_many_stored_interfaces() {
+	local db=$LAB_TMP/many.db out=$LAB_TMP/many.txt pid status=0
+	sqlite3 "$db" "PRAGMA application_id = $((0x61726b77)); PRAGMA user_version = 1;
+		CREATE TABLE station (ip TEXT NOT NULL, vlan INTEGER NOT NULL, interface TEXT NOT NULL,
+		 mac TEXT NOT NULL, prev_mac TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+		 mac_since_ns INTEGER NOT NULL, PRIMARY KEY (ip, vlan, interface)) WITHOUT ROWID;
+		WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < 299)
+		 INSERT INTO station SELECT '10.9.' || (x / 250) || '.' || (x % 250 + 1), -1, 'if' || x,
+		 '02:00:00:00:09:01', NULL, 1600000000, 1600000000, 0 FROM n;
+		INSERT INTO station VALUES ('192.0.2.1', -1, 'eth0', '02:00:00:00:04:01', NULL,
+		 1600000000, 1600000000, 0);"
+	lab_switch lan3 --flood >/dev/null
+	lab_plug mon3 eth0 lan3 02:00:00:00:04:fe
+	lab_plug h3 eth0 lan3 02:00:00:00:04:01
+	lab_exec mon3 ip addr add 192.0.2.254/24 dev eth0
+	lab_exec h3 ip addr add 192.0.2.1/24 dev eth0
+	lab_exec h3 ip addr add 192.0.2.2/24 dev eth0
+	lab_bg mon3 "$ARPKIT" watch -I eth0 --db "$db" >"$out" 2>"$out.err"
+	pid=$LAB_BG_PID
+	sleep 1.5
+	lab_exec h3 arping -q -U -c1 -I eth0 192.0.2.1
+	lab_exec h3 arping -q -U -c1 -I eth0 192.0.2.2
+	sleep 0.5
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
+	t_assert_eq 0 "$status" "with rows for 300 other interfaces stored, watch -I eth0 runs (exit 0 on SIGTERM)"
+	if grep -q "invalid interface" "$out.err"; then
+		t_fail "eth0 is not refused" "$(cat "$out.err")"
+	else
+		t_pass "eth0 is not refused"
+	fi
+	t_assert_eq "192.0.2.2" "$(awk '$2 == "new-station" { print $3 }' "$out" | tr '\n' ' ' | sed 's/ $//')" \
+		"the stored eth0 station is restored (only the other address is new)"
+	t_assert_eq 300 "$(sqlite3 "$db" "SELECT count(*) FROM station WHERE interface LIKE 'if%'")" \
+		"the other interfaces' rows are left in the database"
+	t_assert_eq 2 "$(sqlite3 "$db" "SELECT count(*) FROM station WHERE interface = 'eth0'")" \
+		"and eth0's stations are stored"
 }
 
 check_truncated_capture() {
@@ -200,6 +276,8 @@ check_kill_9_and_two_interfaces() {
 
 check_usage_errors
 check_foreign_and_corrupt
+check_read_only_db
+check_many_stored_interfaces
 check_truncated_capture
 check_hooks_never_block
 check_kill_9_and_two_interfaces
