@@ -26,6 +26,8 @@ enum station_flags {
 	STATION_QUEUED = 1 << 7,      /* in its interface's deadline queue */
 	STATION_PENDING_FLIP = 1 << 8,  /* the provisional move is a flip-flop */
 	STATION_PENDING_REPLY = 1 << 9, /* ... and came in an ARP reply */
+	STATION_HOLDER_HEARD = 1 << 10, /* SUSPECT: the holder sent a frame in the window
+					 * before the suspect's request */
 	STATION_STATE_SHIFT = 12,     /* two bits: enum station_state */
 };
 
@@ -66,8 +68,11 @@ struct mac_entry {
 	uint8_t used;
 	uint32_t ip;            /* an address it claimed (checked against the table) */
 	uint32_t refs;          /* stations it holds */
-	uint32_t frames;        /* frames seen from it while suspicions are open */
+	uint32_t frames;        /* frames seen from it (wraps; compared for change) */
+	uint32_t heard;         /* its last frame, in PULSE_UNIT_SHIFT units (wraps) */
 };
+
+#define PULSE_UNIT_SHIFT 20 /* about a millisecond */
 
 struct stale_report {
 	uint64_t first_ns;      /* first report, 0 when the way is free */
@@ -111,7 +116,6 @@ struct watch {
 	struct mac_entry *macs;
 	size_t mac_slot_count;
 	size_t macs_used;
-	size_t suspects;         /* stations in STATE_SUSPECT: MAC pulses are counted */
 	struct stale_report *stale;
 	size_t emitted;          /* events given since the current call began */
 	struct iface_info ifaces[WATCH_MAX_IFACES];
@@ -447,16 +451,16 @@ static void mac_release(struct watch *w, const uint8_t *mac, uint16_t vkey, uint
 		mac_remove(w, m);
 }
 
-/* A frame from mac: counted only while some suspicion waits for a holder's pulse. */
-static void mac_pulse(struct watch *w, const struct mac *mac, uint16_t vkey, uint8_t iface)
+/* A frame from mac: a holder's pulse, which tells a leak from a move. */
+static void mac_pulse(struct watch *w, const struct mac *mac, uint16_t vkey, uint8_t iface,
+		      uint64_t time_ns)
 {
-	struct mac_entry *m;
+	struct mac_entry *m = mac_find(w, mac->octet, vkey, iface);
 
-	if (!w->suspects)
-		return;
-	m = mac_find(w, mac->octet, vkey, iface);
-	if (m)
+	if (m) {
 		m->frames++;
+		m->heard = (uint32_t)(time_ns >> PULSE_UNIT_SHIFT);
+	}
 }
 
 static uint32_t mac_frames(const struct watch *w, const uint8_t *mac, uint16_t vkey,
@@ -465,6 +469,16 @@ static uint32_t mac_frames(const struct watch *w, const uint8_t *mac, uint16_t v
 	const struct mac_entry *m = mac_find(w, mac, vkey, iface);
 
 	return m ? m->frames : 0;
+}
+
+/* Whether mac sent a frame no longer than `window` before time_ns. */
+static bool mac_heard_within(const struct watch *w, const uint8_t *mac, uint16_t vkey,
+			     uint8_t iface, uint64_t time_ns, uint64_t window)
+{
+	const struct mac_entry *m = mac_find(w, mac, vkey, iface);
+	uint32_t now = (uint32_t)(time_ns >> PULSE_UNIT_SHIFT);
+
+	return m && m->frames && now - m->heard <= (uint32_t)(window >> PULSE_UNIT_SHIFT) + 1;
 }
 
 /* A new station's slot, growing the table first when it would pass 80% full. */
@@ -493,10 +507,7 @@ static enum station_state state_of(const struct station *s)
 
 static void set_state(struct watch *w, struct station *s, enum station_state state)
 {
-	if (state_of(s) == STATE_SUSPECT)
-		w->suspects--;
-	if (state == STATE_SUSPECT)
-		w->suspects++;
+	(void)w;
 	s->flags = (uint16_t)((s->flags & ~(3u << STATION_STATE_SHIFT)) |
 			      (unsigned)state << STATION_STATE_SHIFT);
 }
@@ -690,7 +701,8 @@ static void settle(struct watch *w, struct station *s)
 		break;
 	case STATE_SUSPECT: {
 		uint64_t asked = s->aux_ns;
-		bool alive = mac_frames(w, s->mac, s->vlan_key, s->iface) != s->asker;
+		bool alive = (s->flags & STATION_HOLDER_HEARD) ||
+			     mac_frames(w, s->mac, s->vlan_key, s->iface) != s->asker;
 		uint8_t suspect[MAC_LEN];
 
 		set_state(w, s, STATE_SETTLED);
@@ -782,7 +794,10 @@ static void open_suspicion(struct watch *w, struct station *s, const struct clai
 	memcpy(s->other_mac, c->mac.octet, MAC_LEN);
 	s->aux_ns = c->time_ns;
 	s->asker = mac_frames(w, s->mac, s->vlan_key, s->iface);
-	s->flags &= (uint16_t)~STATION_ASKER;
+	s->flags &= (uint16_t)~(STATION_ASKER | STATION_HOLDER_HEARD);
+	if (mac_heard_within(w, s->mac, s->vlan_key, s->iface, c->time_ns,
+			     w->cfg.conflict_window_ns))
+		s->flags |= STATION_HOLDER_HEARD;
 	enqueue(w, s);
 }
 
@@ -952,7 +967,7 @@ static void handle_arp(struct watch *w, unsigned iface, uint64_t time_ns,
 	struct claim c;
 
 	w->counters.arp++;
-	mac_pulse(w, &f->eth.src, vkey, (uint8_t)iface);
+	mac_pulse(w, &f->eth.src, vkey, (uint8_t)iface, time_ns);
 	if (!mac_equal(&f->eth.src, &f->sha)) {
 		struct watch_event e;
 
@@ -966,7 +981,7 @@ static void handle_arp(struct watch *w, unsigned iface, uint64_t time_ns,
 		e.sender_mac = f->eth.src;
 		e.arp_op = f->op;
 		emit(w, &e);
-		mac_pulse(w, &f->sha, vkey, (uint8_t)iface);
+		mac_pulse(w, &f->sha, vkey, (uint8_t)iface, time_ns);
 	}
 	if (arp_is_probe(f)) {
 		w->counters.probes++;
@@ -1133,7 +1148,7 @@ static void handle_ipv4(struct watch *w, unsigned iface, uint64_t time_ns,
 		return;
 	}
 	w->counters.ipv4++;
-	mac_pulse(w, &eth->src, vkey, (uint8_t)iface);
+	mac_pulse(w, &eth->src, vkey, (uint8_t)iface, time_ns);
 	if (mac_is_multicast(&eth->dst))
 		return;
 	s = lookup(w, dst.s_addr, vkey, (uint8_t)iface);

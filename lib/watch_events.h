@@ -28,9 +28,10 @@
  *       took over no longer than flip_flop_window before; otherwise changed-mac.
  *  - Weak claim by X != H (X is suspected of leaking): provisional for W, H stays the
  *    holder. arp-leak (naming X and H) as soon as H claims the address again, or when
- *    the window closes if any frame from H was seen since X's request (H is alive);
- *    the move (changed-mac/flip-flop dated at X's request) as soon as X answers for or
- *    announces the address, or when the window closes with H silent (H is gone). A
+ *    the window closes if any frame from H was seen no longer than W before X's
+ *    request or since (H is alive); the move (changed-mac/flip-flop dated at X's
+ *    request) as soon as X answers for or announces the address, or when the window
+ *    closes with H silent from W before the request to W after it (H is gone). A
  *    MAC that took an address by requests alone has not shown it answers for it:
  *    until it does, a claim from the MAC it took it from is an arp-leak and gives the
  *    address back, not a flip-flop.

@@ -681,6 +681,21 @@ static void test_arp_leak_when_the_holder_is_alive(void **state)
 	assert_true(mac_equal(holder(f, "192.0.2.100"), &mac_d));
 }
 
+/* D was heard just before the request (a director in service) and is silent after:
+ * still a leak. A fast "failover" by request alone is judged the same way. */
+static void test_arp_leak_when_the_holder_was_just_heard(void **state)
+{
+	struct fixture *f = *state;
+
+	request(f, T0, &mac_r, "192.0.2.1", "192.0.2.100");
+	reply(f, T0 + 1 * MS, &mac_d, "192.0.2.100");
+	request(f, T0 + 2 * SEC, &mac_s, "192.0.2.21", "192.0.2.1");
+	echo(f, T0 + 29900 * MS, &mac_d, &mac_n, "192.0.2.100", "192.0.2.77");
+	assert_int_equal(request(f, T0 + 30 * SEC, &mac_s, "192.0.2.100", "192.0.2.1"), 0);
+	assert_int_equal(expire(f, T0 + 33 * SEC), 1);
+	assert_leak(f, T0 + 30 * SEC);
+}
+
 /* A genuine move where the new host only sends requests: the old holder is gone. */
 static void test_request_only_move(void **state)
 {
@@ -795,6 +810,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_cache_cleared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_leak_when_the_holder_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_leak_when_the_holder_is_alive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_leak_when_the_holder_was_just_heard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_only_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_move_confirmed_by_an_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_limit_bounded_against_bait, setup, teardown),
