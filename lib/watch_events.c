@@ -28,6 +28,7 @@ enum station_flags {
 	STATION_PENDING_REPLY = 1 << 9, /* ... and came in an ARP reply */
 	STATION_HOLDER_HEARD = 1 << 10, /* SUSPECT: the holder sent a frame in the window
 					 * before the suspect's request */
+	STATION_LEAKER = 1 << 11,     /* SETTLED: other_mac leaked it, last reported at aux_ns */
 	STATION_STATE_SHIFT = 12,     /* two bits: enum station_state */
 };
 
@@ -508,6 +509,8 @@ static enum station_state state_of(const struct station *s)
 static void set_state(struct watch *w, struct station *s, enum station_state state)
 {
 	(void)w;
+	if (state != STATE_SETTLED)
+		s->flags &= (uint16_t)~STATION_LEAKER; /* other_mac and aux_ns change meaning */
 	s->flags = (uint16_t)((s->flags & ~(3u << STATION_STATE_SHIFT)) |
 			      (unsigned)state << STATION_STATE_SHIFT);
 }
@@ -656,16 +659,20 @@ static void emit_conflict(struct watch *w, struct station *s, const uint8_t *cla
 	s->aux_ns = time_ns;
 }
 
-static void emit_leak(struct watch *w, const struct station *s, const uint8_t *leaker,
-		      const uint8_t *holder, uint64_t time_ns, uint64_t age_ns)
+/* Also remembers the leaker: its next requests are leaks at once, not new suspicions. */
+static void emit_leak(struct watch *w, struct station *s, const uint8_t *leaker,
+		      uint64_t time_ns, uint64_t age_ns)
 {
 	struct watch_event e;
 
 	new_event(&e, WATCH_ARP_LEAK, time_ns, s, leaker);
-	set_old(&e, holder);
+	set_old(&e, s->mac);
 	e.age_ns = age_ns;
 	e.arp_op = ARP_OP_REQUEST;
 	emit(w, &e);
+	memcpy(s->other_mac, leaker, MAC_LEN);
+	s->aux_ns = time_ns;
+	s->flags |= STATION_LEAKER;
 }
 
 /* Holder changes. */
@@ -684,7 +691,8 @@ static void take_over(struct watch *w, struct station *s, const uint8_t *mac, ui
 	memcpy(s->prev_mac, s->mac, MAC_LEN);
 	memcpy(s->mac, mac, MAC_LEN);
 	s->flags |= STATION_HAS_PREV;
-	s->flags &= (uint16_t)~(STATION_WEAK_HOLD | STATION_ASKER | STATION_LAST_GARP);
+	s->flags &= (uint16_t)~(STATION_WEAK_HOLD | STATION_ASKER | STATION_LAST_GARP |
+				STATION_LEAKER);
 	s->mac_since_ns = time_ns;
 	s->claim_ns = time_ns;
 	mark_dirty(w, s);
@@ -708,7 +716,7 @@ static void settle(struct watch *w, struct station *s)
 		set_state(w, s, STATE_SETTLED);
 		memcpy(suspect, s->other_mac, MAC_LEN);
 		if (alive) {
-			emit_leak(w, s, suspect, s->mac, asked, elapsed(asked, s->claim_ns));
+			emit_leak(w, s, suspect, asked, elapsed(asked, s->claim_ns));
 		} else {
 			bool flip = is_flip(w, s, suspect, asked);
 			uint64_t age = elapsed(asked, s->mac_since_ns);
@@ -881,13 +889,20 @@ static void contest(struct watch *w, struct station *s, const struct claim *c)
 		memcpy(leaker, s->mac, MAC_LEN);
 		take_over(w, s, c->mac.octet, c->time_ns);
 		refresh_holder(s, c);
-		emit_leak(w, s, leaker, s->mac, c->time_ns, 0);
+		emit_leak(w, s, leaker, c->time_ns, 0);
 		return;
 	}
-	if (is_strong(c))
+	if (is_strong(c)) {
 		strong_contest(w, s, c);
-	else
+	} else if ((s->flags & STATION_LEAKER) && !memcmp(s->other_mac, c->mac.octet, MAC_LEN)) {
+		/* A known leaker asks again: a leak at once, reported once a minute. */
+		if (elapsed(c->time_ns, s->aux_ns) < WATCH_STALE_REPEAT_NS)
+			w->counters.repeats[WATCH_ARP_LEAK]++;
+		else
+			emit_leak(w, s, c->mac.octet, c->time_ns, elapsed(c->time_ns, s->claim_ns));
+	} else {
 		open_suspicion(w, s, c);
+	}
 }
 
 static void holder_claim(struct watch *w, struct station *s, const struct claim *c)
@@ -897,8 +912,11 @@ static void holder_claim(struct watch *w, struct station *s, const struct claim 
 		/* The holder still claims it: the suspect leaked. */
 		uint64_t asked = s->aux_ns;
 
+		uint8_t suspect[MAC_LEN];
+
+		memcpy(suspect, s->other_mac, MAC_LEN);
 		set_state(w, s, STATE_SETTLED);
-		emit_leak(w, s, s->other_mac, s->mac, asked, elapsed(asked, s->claim_ns));
+		emit_leak(w, s, suspect, asked, elapsed(asked, s->claim_ns));
 		break;
 	}
 	case STATE_CONFLICT:

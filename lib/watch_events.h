@@ -83,7 +83,7 @@ enum watch_event_kind {
 #define WATCH_MAX_EVENTS_PER_FRAME 8
 #define WATCH_MAX_IFACES 255
 #define WATCH_GARP_REPEAT_NS (2ull * 1000000000ull)
-#define WATCH_STALE_REPEAT_NS (60ull * 1000000000ull)
+#define WATCH_STALE_REPEAT_NS (60ull * 1000000000ull) /* also for a known leaker */
 #define WATCH_STALE_TRACKED 16384 /* (address, sender) pairs the stale-cache limit remembers */
 
 struct watch_config {
