@@ -1018,7 +1018,7 @@ static void handle_arp(struct watch *w, unsigned iface, uint64_t time_ns,
 
 /*
  * Only the IPv4 header is needed, and captures are often cut short (snap length),
- * so the header is checked on its own rather than against the total length.
+ * so the header is checked on its own rather than against the captured length.
  */
 static int peek_ipv4(const uint8_t *buf, size_t len, struct in_addr *src, struct in_addr *dst)
 {
@@ -1033,6 +1033,9 @@ static int peek_ipv4(const uint8_t *buf, size_t len, struct in_addr *src, struct
 		return FRAME_INCONSISTENT;
 	if (len < header_len)
 		return FRAME_TRUNCATED;
+	/* The total length may exceed what was captured, never the header's own length. */
+	if ((size_t)(buf[2] << 8 | buf[3]) < header_len)
+		return FRAME_INCONSISTENT;
 	if (inet_checksum(buf, header_len) != 0)
 		return FRAME_INCONSISTENT;
 	memcpy(&src->s_addr, buf + 12, 4);
