@@ -882,7 +882,8 @@ static void contest(struct watch *w, struct station *s, const struct claim *c)
 	}
 	if (is_provisional(s))
 		settle(w, s); /* a third MAC: close what was open, then judge its claim */
-	if ((s->flags & STATION_WEAK_HOLD) && !memcmp(s->prev_mac, c->mac.octet, MAC_LEN)) {
+	if ((s->flags & STATION_WEAK_HOLD) && is_strong(c) &&
+	    !memcmp(s->prev_mac, c->mac.octet, MAC_LEN)) {
 		/* The holder only ever asked from the address; its owner answers again. */
 		uint8_t leaker[MAC_LEN];
 

@@ -33,8 +33,9 @@
  *    request) as soon as X answers for or announces the address, or when the window
  *    closes with H silent from W before the request to W after it (H is gone). A
  *    MAC that took an address by requests alone has not shown it answers for it:
- *    until it does, a claim from the MAC it took it from is an arp-leak and gives the
- *    address back, not a flip-flop.
+ *    until it does, an answer or announcement from the MAC it took it from is an
+ *    arp-leak and gives the address back, not a flip-flop. After an arp-leak, further
+ *    requests from the same leaker are leaks at once (reported once a minute).
  *  - A conflict lasts while both MACs claim within W of each other; it is reported
  *    once per W (repeats counted); the table does not change during it. When one of
  *    the two stays silent for W, it is over (a claim from the other after that is an
