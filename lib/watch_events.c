@@ -51,8 +51,7 @@ struct station {
 	uint32_t ip;            /* network order */
 	uint32_t first_seen;    /* unix seconds */
 	uint32_t last_seen;
-	uint32_t asker;         /* ASKER: the IP mac answered; SUSPECT: the holder's frame
-				 * count when the suspicion began */
+	uint32_t asker;         /* ASKER: the IP mac's last answer went to */
 	uint16_t vlan_key;      /* 0 untagged, else VID + 1 */
 	uint16_t flags;
 	uint8_t iface;
@@ -66,14 +65,18 @@ struct mac_entry {
 	uint8_t mac[MAC_LEN];
 	uint16_t vlan_key;
 	uint8_t iface;
-	uint8_t used;
+	uint8_t used;           /* MAC_USED, MAC_HEARD */
 	uint32_t ip;            /* an address it claimed (checked against the table) */
 	uint32_t refs;          /* stations it holds */
-	uint32_t frames;        /* frames seen from it (wraps; compared for change) */
 	uint32_t heard;         /* its last frame, in PULSE_UNIT_SHIFT units (wraps) */
 };
 
-#define PULSE_UNIT_SHIFT 20 /* about a millisecond */
+enum mac_entry_flags {
+	MAC_USED = 1 << 0,
+	MAC_HEARD = 1 << 1,     /* heard is meaningful */
+};
+
+#define PULSE_UNIT_SHIFT 20 /* about a millisecond; 32 bits of them last 52 days */
 
 struct stale_report {
 	uint64_t first_ns;      /* first report, 0 when the way is free */
@@ -413,7 +416,7 @@ static void mac_hold(struct watch *w, const uint8_t *mac, uint16_t vkey, uint8_t
 		memcpy(m->mac, mac, MAC_LEN);
 		m->vlan_key = vkey;
 		m->iface = iface;
-		m->used = 1;
+		m->used = MAC_USED;
 		w->macs_used++;
 	}
 	m->refs++;
@@ -459,27 +462,32 @@ static void mac_pulse(struct watch *w, const struct mac *mac, uint16_t vkey, uin
 	struct mac_entry *m = mac_find(w, mac->octet, vkey, iface);
 
 	if (m) {
-		m->frames++;
 		m->heard = (uint32_t)(time_ns >> PULSE_UNIT_SHIFT);
+		m->used |= MAC_HEARD;
 	}
 }
 
-static uint32_t mac_frames(const struct watch *w, const uint8_t *mac, uint16_t vkey,
-			   uint8_t iface)
-{
-	const struct mac_entry *m = mac_find(w, mac, vkey, iface);
-
-	return m ? m->frames : 0;
-}
-
-/* Whether mac sent a frame no longer than `window` before time_ns. */
+/* Whether mac sent a frame no longer than `window` before time_ns (a frame in the same
+ * unit as time_ns counts, before or after it). */
 static bool mac_heard_within(const struct watch *w, const uint8_t *mac, uint16_t vkey,
 			     uint8_t iface, uint64_t time_ns, uint64_t window)
 {
 	const struct mac_entry *m = mac_find(w, mac, vkey, iface);
 	uint32_t now = (uint32_t)(time_ns >> PULSE_UNIT_SHIFT);
 
-	return m && m->frames && now - m->heard <= (uint32_t)(window >> PULSE_UNIT_SHIFT) + 1;
+	return m && (m->used & MAC_HEARD) &&
+	       now - m->heard <= (uint32_t)(window >> PULSE_UNIT_SHIFT) + 1;
+}
+
+/* Whether mac sent a frame at or after time_ns (to the unit). Verdicts close before
+ * the frames after their window are counted, so this looks no further than it. */
+static bool mac_heard_since(const struct watch *w, const uint8_t *mac, uint16_t vkey,
+			    uint8_t iface, uint64_t time_ns)
+{
+	const struct mac_entry *m = mac_find(w, mac, vkey, iface);
+	uint32_t since = (uint32_t)(time_ns >> PULSE_UNIT_SHIFT);
+
+	return m && (m->used & MAC_HEARD) && (int32_t)(m->heard - since) >= 0;
 }
 
 /* A new station's slot, growing the table first when it would pass 80% full. */
@@ -710,7 +718,7 @@ static void settle(struct watch *w, struct station *s)
 	case STATE_SUSPECT: {
 		uint64_t asked = s->aux_ns;
 		bool alive = (s->flags & STATION_HOLDER_HEARD) ||
-			     mac_frames(w, s->mac, s->vlan_key, s->iface) != s->asker;
+			     mac_heard_since(w, s->mac, s->vlan_key, s->iface, asked);
 		uint8_t suspect[MAC_LEN];
 
 		set_state(w, s, STATE_SETTLED);
@@ -801,7 +809,6 @@ static void open_suspicion(struct watch *w, struct station *s, const struct clai
 	set_state(w, s, STATE_SUSPECT);
 	memcpy(s->other_mac, c->mac.octet, MAC_LEN);
 	s->aux_ns = c->time_ns;
-	s->asker = mac_frames(w, s->mac, s->vlan_key, s->iface);
 	s->flags &= (uint16_t)~(STATION_ASKER | STATION_HOLDER_HEARD);
 	if (mac_heard_within(w, s->mac, s->vlan_key, s->iface, c->time_ns,
 			     w->cfg.conflict_window_ns))

@@ -101,6 +101,7 @@ static const char usage_text[] =
 	"                  sender still holds a stale ARP entry (needs a mirror port or\n"
 	"                  the old holder itself)\n"
 	"  stale-cache-cleared  a neighbour reported stale now sends to the holder\n"
+	"\n"
 	"A claim from a new MAC less than the conflict window after the holder's last\n"
 	"claim (or any plain request from a new MAC) is judged when the window closes.\n"
 	"\n"
