@@ -9,6 +9,8 @@ set -uo pipefail
 # shellcheck source=tests/lab/lab.sh
 . "${LAB_LIB:-$(dirname "$0")/../lab/lab.sh}"
 ARPKIT=${ARPKIT:-$(dirname "$0")/../../build/arpkit}
+# shellcheck source=tests/integration/40-watch-lib.bash
+. "$(dirname "$0")/40-watch-lib.bash"
 
 command -v tcpdump >/dev/null || t_skip "tcpdump is not installed"
 command -v arping >/dev/null || t_skip "arping (iputils) is not installed"
@@ -52,23 +54,6 @@ start_watch() {
 stop_pid() {
 	kill -"${2:-TERM}" "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
-}
-
-# Events as "EVENT IP MAC OLD_MAC", sorted, for set comparisons.
-event_set() {
-	awk 'NF >= 7 && $1 ~ /^[0-9]{4}-/ { print $2, $3, $4, $5 }' "$1" | sort -u
-}
-
-has_event() { # FILE EVENT IP MAC OLD_MAC
-	grep -qxF "$2 $3 $4 $5" <(event_set "$1")
-}
-
-assert_event() { # DESC FILE EVENT IP MAC OLD_MAC
-	if has_event "$2" "$3" "$4" "$5" "$6"; then
-		t_pass "$1"
-	else
-		t_fail "$1" "no '$3 $4 $5 $6' in:" "$(event_set "$2" | tr '\n' ';')"
-	fi
 }
 
 drive_traffic() {
