@@ -27,3 +27,18 @@ assert_no_event() { # DESC FILE REGEX (on "EVENT IP MAC OLD_MAC")
 		t_fail "$1" "${found//$'\n'/; }"
 	fi
 }
+
+# assert_offline_matches LIVE_EVENTS CAPTURE [WATCH_OPTION...]: watch -r on the capture
+# taken beside the live watcher exits 0 and reports the same set of events.
+assert_offline_matches() {
+	local live=$1 cap=$2 offline=$LAB_TMP/offline.txt status=0
+	shift 2
+	"$ARPKIT" watch -r "$cap" -I eth0 "$@" >"$offline" 2>"$offline.err" || status=$?
+	t_assert_eq 0 "$status" "watch -r on tcpdump's capture exits 0"
+	if [[ $(event_set "$live") == "$(event_set "$offline")" ]]; then
+		t_pass "watch -r reports the same events as live ($(event_set "$live" | wc -l) distinct)"
+	else
+		t_fail "watch -r reports the same events as live" \
+			"$(diff <(event_set "$live") <(event_set "$offline") | tr '\n' ';')"
+	fi
+}
