@@ -30,9 +30,6 @@
 #define NL_EVENT_MAX_READS 256     /* per call; the fd stays readable for the rest */
 #define NL_DUMP_ATTEMPTS 3         /* a dump the kernel marks inconsistent is redone */
 
-/* The family the dumps ask for and keep: the commands speak IPv4 only, so far. */
-#define DUMP_FAMILY AF_INET
-
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 _Static_assert(NL_EVENT_MAX_READS * (NL_RECV_SIZE / NLMSG_HDRLEN) < INT_MAX,
@@ -68,6 +65,7 @@ static const struct attr_rule addr_rules[IFA_MAX + 1] = {
 	[IFA_LOCAL] = IP_ATTR,
 	[IFA_LABEL] = { MNL_TYPE_NUL_STRING, 0 },
 	[IFA_FLAGS] = { MNL_TYPE_U32, 0 },
+	[IFA_CACHEINFO] = { MNL_TYPE_BINARY, sizeof(struct ifa_cacheinfo) },
 };
 
 static const struct attr_rule route_rules[RTA_MAX + 1] = {
@@ -198,6 +196,17 @@ static bool ip_family(int family)
 	return family == AF_INET || family == AF_INET6;
 }
 
+/* A dump's family: one of the two, or AF_UNSPEC for both. */
+static bool dump_family(int family)
+{
+	return family == AF_UNSPEC || ip_family(family);
+}
+
+static bool family_wanted(int wanted, int family)
+{
+	return wanted == AF_UNSPEC ? ip_family(family) : family == wanted;
+}
+
 /* ---- parsers ---- */
 
 int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *out)
@@ -264,7 +273,34 @@ int nl_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *out)
 	out->flags = tb[IFA_FLAGS] ? mnl_attr_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
 	out->secondary = (out->flags & IFA_F_SECONDARY) != 0;
 	out->scope = ifa->ifa_scope;
+	out->preferred_lft = NL_LIFETIME_FOREVER;
+	out->valid_lft = NL_LIFETIME_FOREVER;
+	if (tb[IFA_CACHEINFO]) {
+		struct ifa_cacheinfo ci;
+
+		memcpy(&ci, mnl_attr_get_payload(tb[IFA_CACHEINFO]), sizeof(ci));
+		out->preferred_lft = ci.ifa_prefered;
+		out->valid_lft = ci.ifa_valid;
+	}
 	return 0;
+}
+
+enum nl_addr_state nl_addr_state(const struct nl_addr *addr)
+{
+	unsigned flags = addr->flags;
+
+	/* IPv4 has no DAD in the kernel; whatever bits an IPv4 record carries, it is ready. */
+	if (addr->addr.family != AF_INET6)
+		return NL_ADDR_READY;
+	if (flags & IFA_F_DADFAILED)
+		return NL_ADDR_DADFAILED;
+	if ((flags & IFA_F_TENTATIVE) && !(flags & IFA_F_OPTIMISTIC))
+		return NL_ADDR_TENTATIVE;
+	if (flags & IFA_F_DEPRECATED)
+		return NL_ADDR_DEPRECATED;
+	if (flags & IFA_F_OPTIMISTIC)
+		return NL_ADDR_OPTIMISTIC;
+	return NL_ADDR_READY;
 }
 
 /* One route per usable nexthop; returns how many there are, filling at most max. */
@@ -720,34 +756,47 @@ int nl_get_link_by_index(struct nl *nl, int ifindex, struct nl_link *out)
 
 /* ---- addresses ---- */
 
-struct addr_dump {
-	nl_addr_list *out;
+/* What a dump keeps: its family (AF_UNSPEC: both) and interface (0: all). */
+struct dump_filter {
+	void *out;
+	int family;
 	int ifindex;
 };
 
+static bool dump_keeps(const struct dump_filter *f, int family, int ifindex)
+{
+	return family_wanted(f->family, family) && (!f->ifindex || ifindex == f->ifindex);
+}
+
 static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct addr_dump *dump = data;
-	nl_addr_list *out = dump->out;
+	struct dump_filter *dump = data;
 	struct nl_addr addr;
 	int ret = nl_parse_addr(nlh, &addr);
 	if (ret < 0)
 		return cb_result(ret);
-	if (addr.addr.family != DUMP_FAMILY || (dump->ifindex && addr.ifindex != dump->ifindex))
+	if (!dump_keeps(dump, addr.addr.family, addr.ifindex))
 		return MNL_CB_OK;
-	return cb_result(vec_push(out, addr));
+	return cb_result(vec_push((nl_addr_list *)dump->out, addr));
 }
 
-int nl_dump_addrs(struct nl *nl, int ifindex, nl_addr_list *out)
+int nl_dump_addrs_family(struct nl *nl, int family, int ifindex, nl_addr_list *out)
 {
 	_Alignas(struct nlmsghdr) char buf[NL_REQUEST_SIZE];
 	struct nlmsghdr *nlh = put_request(buf, RTM_GETADDR, NLM_F_DUMP);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	struct addr_dump dump = { out, ifindex };
+	struct dump_filter dump = { out, family, ifindex };
 
+	if (!dump_family(family))
+		return -EAFNOSUPPORT;
 	/* Filtered here: the kernel honours ifa_index only with strict checking on. */
-	ifa->ifa_family = DUMP_FAMILY;
+	ifa->ifa_family = (unsigned char)family;
 	return nl_dump(nl, nlh, addr_dump_cb, &dump, &out->count);
+}
+
+int nl_dump_addrs(struct nl *nl, int ifindex, nl_addr_list *out)
+{
+	return nl_dump_addrs_family(nl, AF_INET, ifindex, out);
 }
 
 static struct nlmsghdr *put_addr_request(char *buf, uint16_t type, uint16_t flags,
@@ -796,13 +845,14 @@ int nl_addr_del(struct nl *nl, int ifindex, struct in_addr addr, unsigned prefix
 
 static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-	nl_route_list *out = data;
+	struct dump_filter *dump = data;
+	nl_route_list *out = dump->out;
 	struct nl_route probe;
 	int paths = nl_parse_route_paths(nlh, &probe, 1);
 
 	if (paths <= 0)
 		return cb_result(paths);
-	if (probe.dst.family != DUMP_FAMILY || probe.table != RT_TABLE_MAIN ||
+	if (!dump_keeps(dump, probe.dst.family, 0) || probe.table != RT_TABLE_MAIN ||
 	    probe.type != RTN_UNICAST)
 		return MNL_CB_OK;
 	if (vec_reserve(out, out->count + (size_t)paths) < 0)
@@ -811,14 +861,22 @@ static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nl_dump_routes(struct nl *nl, nl_route_list *out)
+int nl_dump_routes_family(struct nl *nl, int family, nl_route_list *out)
 {
 	_Alignas(struct nlmsghdr) char buf[NL_REQUEST_SIZE];
 	struct nlmsghdr *nlh = put_request(buf, RTM_GETROUTE, NLM_F_DUMP);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct dump_filter dump = { out, family, 0 };
 
-	rtm->rtm_family = DUMP_FAMILY;
-	return nl_dump(nl, nlh, route_dump_cb, out, &out->count);
+	if (!dump_family(family))
+		return -EAFNOSUPPORT;
+	rtm->rtm_family = (unsigned char)family;
+	return nl_dump(nl, nlh, route_dump_cb, &dump, &out->count);
+}
+
+int nl_dump_routes(struct nl *nl, nl_route_list *out)
+{
+	return nl_dump_routes_family(nl, AF_INET, out);
 }
 
 struct route_get {
@@ -838,6 +896,11 @@ static int route_get_cb(const struct nlmsghdr *nlh, void *data)
 
 int nl_route_to(struct nl *nl, const struct ipaddr *dst, struct nl_route *out)
 {
+	return nl_route_to_dev(nl, dst, 0, out);
+}
+
+int nl_route_to_dev(struct nl *nl, const struct ipaddr *dst, int oif, struct nl_route *out)
+{
 	_Alignas(struct nlmsghdr) char buf[NL_REQUEST_SIZE];
 
 	memset(out, 0, sizeof(*out)); /* defined even when the lookup fails */
@@ -851,6 +914,8 @@ int nl_route_to(struct nl *nl, const struct ipaddr *dst, struct nl_route *out)
 	rtm->rtm_dst_len = (unsigned char)ipaddr_max_prefixlen(dst->family);
 	mnl_attr_put(nlh, RTA_DST, ipaddr_size(dst->family),
 		     dst->family == AF_INET ? (const void *)&dst->v4 : (const void *)&dst->v6);
+	if (oif > 0)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
 	int ret = nl_exchange(nl, nlh, route_get_cb, &get);
 	if (ret < 0)
 		return ret;
@@ -859,33 +924,34 @@ int nl_route_to(struct nl *nl, const struct ipaddr *dst, struct nl_route *out)
 
 /* ---- neighbours ---- */
 
-struct neigh_dump {
-	nl_neigh_list *out;
-	int ifindex;
-};
-
 static int neigh_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct neigh_dump *dump = data;
-	nl_neigh_list *out = dump->out;
+	struct dump_filter *dump = data;
 	struct nl_neigh neigh;
 	int ret = nl_parse_neigh(nlh, &neigh);
 	if (ret < 0)
 		return cb_result(ret);
-	if (neigh.dst.family != DUMP_FAMILY || (dump->ifindex && neigh.ifindex != dump->ifindex))
+	if (!dump_keeps(dump, neigh.dst.family, neigh.ifindex))
 		return MNL_CB_OK;
-	return cb_result(vec_push(out, neigh));
+	return cb_result(vec_push((nl_neigh_list *)dump->out, neigh));
 }
 
-int nl_dump_neighs(struct nl *nl, int ifindex, nl_neigh_list *out)
+int nl_dump_neighs_family(struct nl *nl, int family, int ifindex, nl_neigh_list *out)
 {
 	_Alignas(struct nlmsghdr) char buf[NL_REQUEST_SIZE];
 	struct nlmsghdr *nlh = put_request(buf, RTM_GETNEIGH, NLM_F_DUMP);
 	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	struct neigh_dump dump = { out, ifindex };
+	struct dump_filter dump = { out, family, ifindex };
 
-	ndm->ndm_family = DUMP_FAMILY;
+	if (!dump_family(family))
+		return -EAFNOSUPPORT;
+	ndm->ndm_family = (unsigned char)family;
 	return nl_dump(nl, nlh, neigh_dump_cb, &dump, &out->count);
+}
+
+int nl_dump_neighs(struct nl *nl, int ifindex, nl_neigh_list *out)
+{
+	return nl_dump_neighs_family(nl, AF_INET, ifindex, out);
 }
 
 /* ---- events ---- */
@@ -930,18 +996,32 @@ int nl_read_events(struct nl *nl, nl_event_fn on_event, void *ctx)
 	return (int)d.handled;
 }
 
+/* The dump family of a snapshot's parts: no family bit is IPv4, as before IPv6. */
+static int parts_family(unsigned parts)
+{
+	switch (parts & (NL_IPV4 | NL_IPV6)) {
+	case NL_IPV6:
+		return AF_INET6;
+	case NL_IPV4 | NL_IPV6:
+		return AF_UNSPEC;
+	default:
+		return AF_INET;
+	}
+}
+
 int nl_snapshot_load(struct nl *nl, struct nl_snapshot *snap, unsigned parts)
 {
+	int family = parts_family(parts);
 	int err = 0;
 
 	if (parts & NL_LINKS)
 		err = nl_dump_links(nl, &snap->links);
 	if (!err && (parts & NL_ADDRS))
-		err = nl_dump_addrs(nl, 0, &snap->addrs);
+		err = nl_dump_addrs_family(nl, family, 0, &snap->addrs);
 	if (!err && (parts & NL_ROUTES))
-		err = nl_dump_routes(nl, &snap->routes);
+		err = nl_dump_routes_family(nl, family, &snap->routes);
 	if (!err && (parts & NL_NEIGHS))
-		err = nl_dump_neighs(nl, 0, &snap->neighs);
+		err = nl_dump_neighs_family(nl, family, 0, &snap->neighs);
 	return err;
 }
 

@@ -21,6 +21,7 @@
 #include <linux/if_arp.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +321,168 @@ static void test_addr_ipv6(void **state)
 	assert_int_equal(nl_parse_addr(nlh, &addr), -ENOENT);
 }
 
+static struct nlmsghdr *ipv6_addr(struct msg *m, const char *text, unsigned char flags,
+				  unsigned char scope)
+{
+	struct ifaddrmsg ifa = {
+		.ifa_family = AF_INET6, .ifa_prefixlen = 64, .ifa_flags = flags,
+		.ifa_scope = scope, .ifa_index = 3,
+	};
+	struct nlmsghdr *nlh = msg_start(m, RTM_NEWADDR, &ifa, sizeof(ifa));
+
+	put_ip6(nlh, IFA_ADDRESS, text);
+	return nlh;
+}
+
+/* Each flag as the 8-bit ifa_flags carries it (a kernel without IFA_FLAGS), and the
+ * state it gives. */
+static void test_addr_ipv6_each_flag(void **state)
+{
+	(void)state;
+	static const struct {
+		unsigned char flag;
+		enum nl_addr_state state;
+	} cases[] = {
+		{ 0, NL_ADDR_READY },
+		{ IFA_F_TEMPORARY, NL_ADDR_READY },
+		{ IFA_F_NODAD, NL_ADDR_READY },
+		{ IFA_F_OPTIMISTIC, NL_ADDR_OPTIMISTIC },
+		{ IFA_F_DADFAILED, NL_ADDR_DADFAILED },
+		{ IFA_F_HOMEADDRESS, NL_ADDR_READY },
+		{ IFA_F_DEPRECATED, NL_ADDR_DEPRECATED },
+		{ IFA_F_TENTATIVE, NL_ADDR_TENTATIVE },
+		{ IFA_F_PERMANENT, NL_ADDR_READY },
+	};
+	struct msg m;
+	struct nl_addr addr;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nlmsghdr *nlh = ipv6_addr(&m, "2001:db8::10", cases[i].flag,
+						 RT_SCOPE_UNIVERSE);
+		assert_int_equal(nl_parse_addr(nlh, &addr), 0);
+		assert_int_equal(addr.flags, cases[i].flag);
+		assert_int_equal(nl_addr_state(&addr), cases[i].state);
+		assert_int_equal(addr.secondary, cases[i].flag == IFA_F_TEMPORARY);
+		/* No IFA_CACHEINFO: the lifetimes are infinite. */
+		assert_int_equal(addr.preferred_lft, NL_LIFETIME_FOREVER);
+		assert_int_equal(addr.valid_lft, NL_LIFETIME_FOREVER);
+	}
+}
+
+/* IFA_FLAGS carries the flags above bit 7 and wins over ifa_flags when both come. */
+static void test_addr_ipv6_flags_attribute(void **state)
+{
+	(void)state;
+	struct msg m;
+	struct nl_addr addr;
+	struct nlmsghdr *nlh = ipv6_addr(&m, "2001:db8::10", IFA_F_TENTATIVE, RT_SCOPE_UNIVERSE);
+
+	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_PERMANENT | IFA_F_NOPREFIXROUTE |
+					 IFA_F_MANAGETEMPADDR | IFA_F_STABLE_PRIVACY);
+	assert_int_equal(nl_parse_addr(nlh, &addr), 0);
+	assert_int_equal(addr.flags, IFA_F_PERMANENT | IFA_F_NOPREFIXROUTE |
+				     IFA_F_MANAGETEMPADDR | IFA_F_STABLE_PRIVACY);
+	assert_int_equal(nl_addr_state(&addr), NL_ADDR_READY); /* IFA_FLAGS says: DAD done */
+
+	nlh = ipv6_addr(&m, "2001:db8::10", 0, RT_SCOPE_UNIVERSE);
+	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_TENTATIVE | IFA_F_MCAUTOJOIN);
+	assert_int_equal(nl_parse_addr(nlh, &addr), 0);
+	assert_int_equal(nl_addr_state(&addr), NL_ADDR_TENTATIVE);
+
+	/* An IFA_FLAGS of the wrong size is a malformed message, not "no flags". */
+	nlh = ipv6_addr(&m, "2001:db8::10", 0, RT_SCOPE_UNIVERSE);
+	mnl_attr_put_u16(nlh, IFA_FLAGS, IFA_F_TENTATIVE);
+	assert_int_equal(nl_parse_addr(nlh, &addr), -EINVAL);
+}
+
+/* The order in which combined flags decide: failed, tentative, deprecated, optimistic. */
+static void test_addr_state_order(void **state)
+{
+	(void)state;
+	struct nl_addr a = { .addr = { .family = AF_INET6 } };
+
+	a.flags = IFA_F_DADFAILED | IFA_F_TENTATIVE | IFA_F_PERMANENT;
+	assert_int_equal(nl_addr_state(&a), NL_ADDR_DADFAILED); /* how the kernel leaves it */
+	a.flags = IFA_F_TENTATIVE | IFA_F_OPTIMISTIC;
+	assert_int_equal(nl_addr_state(&a), NL_ADDR_OPTIMISTIC); /* usable during DAD */
+	a.flags = IFA_F_TENTATIVE | IFA_F_OPTIMISTIC | IFA_F_DEPRECATED;
+	assert_int_equal(nl_addr_state(&a), NL_ADDR_DEPRECATED);
+	a.flags = IFA_F_TENTATIVE | IFA_F_DEPRECATED;
+	assert_int_equal(nl_addr_state(&a), NL_ADDR_TENTATIVE);
+	assert_true(nl_addr_state(&a) & NL_ADDR_TENTATIVE);
+	assert_false(nl_addr_state(&a) & NL_ADDR_ANNOUNCEABLE);
+	a.flags = IFA_F_OPTIMISTIC;
+	assert_true(nl_addr_state(&a) & NL_ADDR_ANNOUNCEABLE);
+	/* IPv4 has no DAD: the same bits mean nothing there. */
+	a.addr.family = AF_INET;
+	a.flags = IFA_F_DADFAILED | IFA_F_TENTATIVE;
+	assert_int_equal(nl_addr_state(&a), NL_ADDR_READY);
+}
+
+static void test_addr_cacheinfo(void **state)
+{
+	(void)state;
+	struct ifa_cacheinfo ci = { .ifa_prefered = 0, .ifa_valid = 7200, .cstamp = 1, .tstamp = 2 };
+	uint8_t bytes[sizeof(ci) + 4] = { 0 };
+	struct msg m;
+	struct nl_addr addr;
+	struct nlmsghdr *nlh = ipv6_addr(&m, "2001:db8::10", IFA_F_DEPRECATED, RT_SCOPE_UNIVERSE);
+
+	mnl_attr_put(nlh, IFA_CACHEINFO, sizeof(ci), &ci);
+	assert_int_equal(nl_parse_addr(nlh, &addr), 0);
+	assert_int_equal(addr.preferred_lft, 0);
+	assert_int_equal(addr.valid_lft, 7200);
+	assert_int_equal(nl_addr_state(&addr), NL_ADDR_DEPRECATED);
+
+	/* Any other length is malformed: shorter would be read past, longer is not ours. */
+	nlh = ipv6_addr(&m, "2001:db8::10", 0, RT_SCOPE_UNIVERSE);
+	mnl_attr_put(nlh, IFA_CACHEINFO, sizeof(ci) - 4, bytes);
+	assert_int_equal(nl_parse_addr(nlh, &addr), -EINVAL);
+	nlh = ipv6_addr(&m, "2001:db8::10", 0, RT_SCOPE_UNIVERSE);
+	mnl_attr_put(nlh, IFA_CACHEINFO, sizeof(bytes), bytes);
+	assert_int_equal(nl_parse_addr(nlh, &addr), -EINVAL);
+	nlh = ipv6_addr(&m, "2001:db8::10", 0, RT_SCOPE_UNIVERSE);
+	mnl_attr_put(nlh, IFA_CACHEINFO, 0, bytes);
+	assert_int_equal(nl_parse_addr(nlh, &addr), -EINVAL);
+}
+
+/* A deletion parses like an addition (the daemon's RTM_DELADDR), a link-local address
+ * keeps its scope, and hostile lengths are refused. */
+static void test_addr_ipv6_hostile(void **state)
+{
+	(void)state;
+	struct msg m;
+	struct nl_addr addr;
+	struct nlmsghdr *nlh = ipv6_addr(&m, "fe80::5054:ff:fe12:3456", IFA_F_PERMANENT,
+					 RT_SCOPE_LINK);
+
+	nlh->nlmsg_type = RTM_DELADDR;
+	assert_int_equal(nl_parse_addr(nlh, &addr), 0);
+	assert_int_equal(addr.scope, RT_SCOPE_LINK);
+	assert_ip(addr.addr, "fe80::5054:ff:fe12:3456");
+
+	/* An address attribute one byte short of IPv6, or longer. */
+	static const uint8_t seventeen[17] = { 0x20, 0x01, 0x0d, 0xb8 };
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET6, .ifa_prefixlen = 64 };
+	nlh = msg_start(&m, RTM_NEWADDR, &ifa, sizeof(ifa));
+	mnl_attr_put(nlh, IFA_ADDRESS, 15, seventeen);
+	assert_int_equal(nl_parse_addr(nlh, &addr), -EINVAL);
+	nlh = msg_start(&m, RTM_NEWADDR, &ifa, sizeof(ifa));
+	mnl_attr_put(nlh, IFA_LOCAL, sizeof(seventeen), seventeen);
+	assert_int_equal(nl_parse_addr(nlh, &addr), -EINVAL);
+
+	/* The attribute walk stops at nlmsg_len, not at the buffer's end. */
+	nlh = ipv6_addr(&m, "2001:db8::10", 0, RT_SCOPE_UNIVERSE);
+	nlh->nlmsg_len -= 4;
+	assert_int_equal(nl_parse_addr(nlh, &addr), -EINVAL);
+	/* A cache info whose header claims more than the message holds. */
+	nlh = ipv6_addr(&m, "2001:db8::10", 0, RT_SCOPE_UNIVERSE);
+	struct nlattr *ci = mnl_nlmsg_get_payload_tail(nlh);
+	mnl_attr_put(nlh, IFA_CACHEINFO, sizeof(struct ifa_cacheinfo), seventeen);
+	ci->nla_len += 64;
+	assert_int_equal(nl_parse_addr(nlh, &addr), -EINVAL);
+}
+
 static void test_addr_truncated(void **state)
 {
 	(void)state;
@@ -549,6 +712,129 @@ static void test_route_ipv6(void **state)
 	assert_ip(paths[1].gateway, "fe80::2");
 }
 
+static void put_nexthop6(struct nlmsghdr *nlh, int ifindex, const char *gateway)
+{
+	struct rtnexthop *rtnh = mnl_nlmsg_get_payload_tail(nlh);
+
+	nlh->nlmsg_len += RTNH_ALIGN(sizeof(*rtnh));
+	memset(rtnh, 0, sizeof(*rtnh));
+	rtnh->rtnh_ifindex = ifindex;
+	if (gateway)
+		put_ip6(nlh, RTA_GATEWAY, gateway);
+	rtnh->rtnh_len = (unsigned short)((char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)rtnh);
+}
+
+/* The default route a Router Advertisement gives: a link-local router and its oif. */
+static void test_route_ipv6_ra_default(void **state)
+{
+	(void)state;
+	struct msg m;
+	struct nl_route route;
+	struct nlmsghdr *nlh = ipv6_route(&m, 0);
+
+	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_protocol = RTPROT_RA;
+	mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_MAIN);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, 1024);
+	put_ip6(nlh, RTA_GATEWAY, "fe80::1");
+	mnl_attr_put_u32(nlh, RTA_OIF, 7);
+	mnl_attr_put_u32(nlh, RTA_EXPIRES, 1800);
+	mnl_attr_put_u8(nlh, RTA_PREF, 0);
+	assert_int_equal(nl_parse_route(nlh, &route), 0);
+	assert_int_equal(route.protocol, RTPROT_RA);
+	assert_ip(route.dst, "::");
+	assert_int_equal(route.dst_len, 0);
+	assert_ip(route.gateway, "fe80::1");
+	assert_int_equal(route.oif, 7);
+	assert_int_equal(route.table, RT_TABLE_MAIN);
+	assert_int_equal(route.type, RTN_UNICAST);
+}
+
+/* IPv6 multipath: each nexthop a link-local router on its own interface. */
+static void test_route_ipv6_multipath_link_local(void **state)
+{
+	(void)state;
+	struct msg m;
+	struct nl_route paths[3];
+	struct nlmsghdr *nlh = ipv6_route(&m, 48);
+
+	put_ip6(nlh, RTA_DST, "2001:db8:50::");
+	struct nlattr *nest = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	put_nexthop6(nlh, 4, "fe80::2");
+	put_nexthop6(nlh, 5, "fe80::2"); /* the same address, another link: another router */
+	put_nexthop6(nlh, 6, "fe80::3");
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(nl_parse_route_paths(nlh, NULL, 0), 3);
+	assert_int_equal(nl_parse_route_paths(nlh, paths, 3), 3);
+	assert_int_equal(paths[0].oif, 4);
+	assert_ip(paths[0].gateway, "fe80::2");
+	assert_int_equal(paths[1].oif, 5);
+	assert_ip(paths[1].gateway, "fe80::2");
+	assert_int_equal(paths[2].oif, 6);
+	assert_ip(paths[2].gateway, "fe80::3");
+	for (int i = 0; i < 3; i++) {
+		assert_ip(paths[i].dst, "2001:db8:50::");
+		assert_int_equal(paths[i].dst_len, 48);
+	}
+}
+
+/* RTA_VIA: an IPv4 route through an IPv6 router (RFC 8950) is not an IPv4 peer, and
+ * an IPv6 route carrying one (the kernel never sends it) has no path either. */
+static void test_route_via(void **state)
+{
+	(void)state;
+	struct {
+		sa_family_t family;
+		struct in6_addr addr;
+	} __attribute__((packed)) via = { .family = AF_INET6 };
+	struct msg m;
+	struct nl_route route;
+	struct nlmsghdr *nlh = ipv4_route(&m, 0, RT_TABLE_MAIN);
+
+	assert_int_equal(inet_pton(AF_INET6, "fe80::1", &via.addr), 1);
+	mnl_attr_put(nlh, RTA_VIA, sizeof(via), &via);
+	mnl_attr_put_u32(nlh, RTA_OIF, 3);
+	assert_int_equal(nl_parse_route_paths(nlh, NULL, 0), 0);
+	assert_int_equal(nl_parse_route(nlh, &route), -ENOENT);
+	nlh = ipv6_route(&m, 0);
+	mnl_attr_put(nlh, RTA_VIA, sizeof(via), &via);
+	assert_int_equal(nl_parse_route_paths(nlh, NULL, 0), 0);
+}
+
+/* Hostile IPv6 routes: sizes of the other family, short integers, nexthops cut. */
+static void test_route_ipv6_hostile(void **state)
+{
+	(void)state;
+	struct msg m;
+	struct nl_route route;
+	struct nlmsghdr *nlh;
+
+	nlh = ipv6_route(&m, 0);
+	put_ip(nlh, RTA_GATEWAY, "192.0.2.1"); /* a 4-byte gateway on an IPv6 route */
+	assert_int_equal(nl_parse_route(nlh, &route), -EINVAL);
+	nlh = ipv6_route(&m, 0);
+	mnl_attr_put_u16(nlh, RTA_OIF, 3);
+	assert_int_equal(nl_parse_route(nlh, &route), -EINVAL);
+	nlh = ipv6_route(&m, 64);
+	put_ip6(nlh, RTA_DST, "2001:db8::");
+	struct nlattr *nest = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	put_nexthop6(nlh, 4, "fe80::2");
+	put_nexthop(nlh, 5, "192.0.2.2", false); /* an IPv4 gateway among IPv6 ones */
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(nl_parse_route_paths(nlh, NULL, 0), -EINVAL);
+	/* A multipath attribute too short for one nexthop header. */
+	nlh = ipv6_route(&m, 64);
+	mnl_attr_put(nlh, RTA_MULTIPATH, 4, "\x08\x00\x00\x00");
+	assert_int_equal(nl_parse_route(nlh, &route), -EINVAL);
+	/* A nexthop whose gateway attribute claims more than the nexthop holds. */
+	nlh = ipv6_route(&m, 64);
+	nest = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	put_nexthop6(nlh, 4, "fe80::2");
+	mnl_attr_nest_end(nlh, nest);
+	struct rtnexthop *rtnh = mnl_attr_get_payload(nest);
+	rtnh->rtnh_len -= 2;
+	assert_int_equal(nl_parse_route(nlh, &route), -EINVAL);
+}
+
 static void test_route_family_and_sizes(void **state)
 {
 	(void)state;
@@ -679,6 +965,53 @@ static void test_neigh_ipv6(void **state)
 	assert_ip(neigh.dst, "fe80::5054:ff:fe12:3456");
 	assert_true(neigh.has_lladdr);
 	assert_int_equal(neigh.state, NUD_STALE);
+}
+
+/* IPv6 neighbours: the router flag and every NUD state come through as sent. */
+static void test_neigh_ipv6_router_and_states(void **state)
+{
+	(void)state;
+	static const uint16_t states[] = {
+		NUD_INCOMPLETE, NUD_REACHABLE, NUD_STALE, NUD_DELAY, NUD_PROBE, NUD_FAILED,
+		NUD_NOARP, NUD_PERMANENT, NUD_NONE,
+	};
+	struct msg m;
+	struct nl_neigh neigh;
+
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		struct nlmsghdr *nlh = ipv4_neigh(&m, states[i]);
+
+		((struct ndmsg *)mnl_nlmsg_get_payload(nlh))->ndm_family = AF_INET6;
+		put_ip6(nlh, NDA_DST, "fe80::1");
+		mnl_attr_put(nlh, NDA_LLADDR, sizeof(test_mac), test_mac);
+		assert_int_equal(nl_parse_neigh(nlh, &neigh), 0);
+		assert_int_equal(neigh.state, states[i]);
+		assert_int_equal(neigh.flags, NTF_ROUTER);
+		assert_true(neigh.has_lladdr);
+	}
+	/* Not a router; a deletion; a link-layer address that is not Ethernet's. */
+	static const uint8_t infiniband[20] = { 0x80 };
+	struct nlmsghdr *nlh = ipv4_neigh(&m, NUD_STALE);
+	((struct ndmsg *)mnl_nlmsg_get_payload(nlh))->ndm_family = AF_INET6;
+	((struct ndmsg *)mnl_nlmsg_get_payload(nlh))->ndm_flags = 0;
+	nlh->nlmsg_type = RTM_DELNEIGH;
+	put_ip6(nlh, NDA_DST, "2001:db8::10");
+	mnl_attr_put(nlh, NDA_LLADDR, sizeof(infiniband), infiniband);
+	assert_int_equal(nl_parse_neigh(nlh, &neigh), 0);
+	assert_int_equal(neigh.flags, 0);
+	assert_false(neigh.has_lladdr);
+	/* A destination one byte short, and a lladdr attribute running past the end. */
+	nlh = ipv4_neigh(&m, NUD_STALE);
+	((struct ndmsg *)mnl_nlmsg_get_payload(nlh))->ndm_family = AF_INET6;
+	mnl_attr_put(nlh, NDA_DST, 15, infiniband);
+	assert_int_equal(nl_parse_neigh(nlh, &neigh), -EINVAL);
+	nlh = ipv4_neigh(&m, NUD_STALE);
+	((struct ndmsg *)mnl_nlmsg_get_payload(nlh))->ndm_family = AF_INET6;
+	put_ip6(nlh, NDA_DST, "fe80::1");
+	struct nlattr *ll = mnl_nlmsg_get_payload_tail(nlh);
+	mnl_attr_put(nlh, NDA_LLADDR, sizeof(test_mac), test_mac);
+	ll->nla_len += 16;
+	assert_int_equal(nl_parse_neigh(nlh, &neigh), -EINVAL);
 }
 
 /* ---- the kernel, read only ---- */
@@ -898,6 +1231,266 @@ static void test_kernel_changes_in_namespace(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- IPv6 in a private namespace: DAD as events, flags, routes, neighbours ---- */
+
+#define EXIT_NO_IPV6 78
+#define DAD_WAIT_MS 5000
+
+/* /proc/sys/net of the namespace this process is in. */
+static int write_sysctl(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	int ok = fputs(value, f) >= 0;
+	return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+/* What the events said about one address, in order. */
+struct addr_story {
+	struct ipaddr addr;
+	enum nl_addr_state states[16];
+	unsigned count;
+	bool deleted;
+	unsigned flags;
+};
+
+static void record_addr_event(const struct nlmsghdr *nlh, void *ctx)
+{
+	struct addr_story *story = ctx;
+	struct nl_addr a;
+
+	if (nl_parse_addr(nlh, &a) < 0 || !ipaddr_equal(&a.addr, &story->addr))
+		return;
+	if (nlh->nlmsg_type == RTM_DELADDR) {
+		story->deleted = true;
+		return;
+	}
+	story->flags = a.flags;
+	if (story->count < 16)
+		story->states[story->count++] = nl_addr_state(&a);
+}
+
+static bool story_ends_in(const struct addr_story *story, enum nl_addr_state state)
+{
+	return story->count > 0 && story->states[story->count - 1] == state;
+}
+
+/* Reads events until the story's last state is `until` (0: until the address is
+ * deleted) or the wait is over. */
+static void follow_addr(struct nl *ev, struct addr_story *story, enum nl_addr_state until)
+{
+	for (int waited = 0; waited < DAD_WAIT_MS; waited += 20) {
+		if (until ? story_ends_in(story, until) : story->deleted)
+			break;
+		struct pollfd pfd = { .fd = nl_fd(ev), .events = POLLIN };
+		CHECK(poll(&pfd, 1, 20) >= 0);
+		CHECK(nl_read_events(ev, record_addr_event, story) >= 0);
+	}
+}
+
+static const struct nl_neigh *find_neigh(const nl_neigh_list *list, const char *dst)
+{
+	struct ipaddr d = ipa(dst);
+	for (size_t i = 0; i < list->count; i++)
+		if (ipaddr_equal(&list->items[i].dst, &d))
+			return &list->items[i];
+	return NULL;
+}
+
+static bool only_family(const struct ipaddr *addrs, size_t stride, size_t count, int family)
+{
+	for (size_t i = 0; i < count; i++) {
+		const struct ipaddr *a = (const void *)((const char *)addrs + i * stride);
+		if (a->family != family)
+			return false;
+	}
+	return true;
+}
+
+#define ONLY_FAMILY(list, field, family)                                                \
+	only_family(&(list).items[0].field, sizeof((list).items[0]), (list).count, family)
+
+static void check_dad_events(struct nl *nl, struct nl *ev, int a_index)
+{
+	struct nl_snapshot snap = { 0 };
+
+	/* With DAD: tentative first, then a NEWADDR without IFA_F_TENTATIVE. */
+	struct addr_story dad = { .addr = ipa("2001:db8:99::1") };
+	CHECK(sh("ip -6 addr add 2001:db8:99::1/64 dev va") == 0);
+	follow_addr(ev, &dad, NL_ADDR_READY);
+	CHECK(dad.count >= 2 && dad.states[0] == NL_ADDR_TENTATIVE);
+	CHECK(story_ends_in(&dad, NL_ADDR_READY) && !(dad.flags & IFA_F_TENTATIVE));
+
+	/* nodad: ready at once, and says so. */
+	struct addr_story nodad = { .addr = ipa("2001:db8:99::2") };
+	CHECK(sh("ip -6 addr add 2001:db8:99::2/64 dev va nodad") == 0);
+	follow_addr(ev, &nodad, NL_ADDR_READY);
+	CHECK(nodad.states[0] == NL_ADDR_READY && (nodad.flags & IFA_F_NODAD));
+
+	/* Another holder on the link (b, the far end of the veth, vb): DAD fails. */
+	struct addr_story failed = { .addr = ipa("2001:db8:99::5") };
+	CHECK(sh("ip -6 addr add 2001:db8:99::5/64 dev vb nodad") == 0);
+	CHECK(sh("ip -6 addr add 2001:db8:99::5/64 dev va") == 0);
+	follow_addr(ev, &failed, NL_ADDR_DADFAILED);
+	CHECK(story_ends_in(&failed, NL_ADDR_DADFAILED) && (failed.flags & IFA_F_DADFAILED));
+
+	/* Deprecated (preferred lifetime 0) and finite lifetimes, in a dump. */
+	CHECK(sh("ip -6 addr add 2001:db8:99::3/64 dev va nodad preferred_lft 0") == 0);
+	CHECK(sh("ip -6 addr add 2001:db8:99::4/64 dev va nodad valid_lft 600 preferred_lft 300") == 0);
+	CHECK(nl_snapshot_load(nl, &snap, NL_ADDRS | NL_IPV6) == 0);
+	CHECK(snap.addrs.count > 0 && ONLY_FAMILY(snap.addrs, addr, AF_INET6));
+	const struct nl_addr *old = find_addr(&snap.addrs, "2001:db8:99::3");
+	const struct nl_addr *lft = find_addr(&snap.addrs, "2001:db8:99::4");
+	const struct nl_addr *dup = find_addr(&snap.addrs, "2001:db8:99::5");
+	CHECK(old && nl_addr_state(old) == NL_ADDR_DEPRECATED && old->preferred_lft == 0 &&
+	      old->valid_lft == NL_LIFETIME_FOREVER);
+	CHECK(lft && nl_addr_state(lft) == NL_ADDR_READY && lft->valid_lft <= 600 &&
+	      lft->valid_lft > 500 && lft->preferred_lft <= 300 && lft->preferred_lft > 200);
+	/* Two records of ::5: b's holds it, a's failed. */
+	CHECK(dup);
+	bool a_failed = false;
+	for (size_t i = 0; i < snap.addrs.count; i++) {
+		const struct nl_addr *x = &snap.addrs.items[i];
+		if (ipaddr_equal(&x->addr, &dup->addr) && x->ifindex == a_index)
+			a_failed = nl_addr_state(x) == NL_ADDR_DADFAILED;
+	}
+	CHECK(a_failed);
+	/* A link-local address of scope link on a. */
+	bool link_local = false;
+	for (size_t i = 0; i < snap.addrs.count; i++) {
+		const struct nl_addr *x = &snap.addrs.items[i];
+		link_local |= x->ifindex == a_index && x->scope == RT_SCOPE_LINK &&
+			      IN6_IS_ADDR_LINKLOCAL(&x->addr.v6);
+	}
+	CHECK(link_local);
+
+	/* Deleting comes as RTM_DELADDR of family AF_INET6. */
+	CHECK(sh("ip -6 addr del 2001:db8:99::2/64 dev va") == 0);
+	follow_addr(ev, &nodad, 0);
+	CHECK(nodad.deleted);
+	nl_snapshot_free(&snap);
+}
+
+static void check_routes_and_neighbours(struct nl *nl, int a_index, int b_index)
+{
+	struct nl_snapshot v4 = { 0 }, v6 = { 0 }, both = { 0 };
+
+	CHECK(sh("ip -6 route add default via fe80::1 dev va proto ra") == 0);
+	CHECK(sh("ip -6 route add 2001:db8:50::/48 nexthop via fe80::2 dev va "
+		 "nexthop via fe80::3 dev vb") == 0);
+	CHECK(sh("ip -6 neigh add fe80::1 lladdr 02:00:00:00:00:01 dev va router nud permanent") == 0);
+	CHECK(sh("ip -6 neigh add 2001:db8:99::9 lladdr 02:00:00:00:00:09 dev va nud stale") == 0);
+	CHECK(sh("ip addr add 10.9.0.1/24 dev va") == 0);
+	CHECK(sh("ip neigh add 10.9.0.9 lladdr 02:00:00:00:00:99 dev va nud permanent") == 0);
+
+	unsigned parts = NL_LINKS | NL_ADDRS | NL_ROUTES | NL_NEIGHS;
+	CHECK(nl_snapshot_load(nl, &v4, parts) == 0);
+	CHECK(nl_snapshot_load(nl, &v6, parts | NL_IPV6) == 0);
+	CHECK(nl_snapshot_load(nl, &both, parts | NL_IPV4 | NL_IPV6) == 0);
+	/* No family bit is IPv4, as before; each family alone; both in one snapshot. */
+	CHECK(v4.addrs.count > 0 && ONLY_FAMILY(v4.addrs, addr, AF_INET));
+	CHECK(v4.routes.count > 0 && ONLY_FAMILY(v4.routes, dst, AF_INET));
+	CHECK(v4.neighs.count == 1 && ONLY_FAMILY(v4.neighs, dst, AF_INET));
+	CHECK(ONLY_FAMILY(v6.addrs, addr, AF_INET6) && ONLY_FAMILY(v6.routes, dst, AF_INET6) &&
+	      ONLY_FAMILY(v6.neighs, dst, AF_INET6));
+	CHECK(both.addrs.count == v4.addrs.count + v6.addrs.count);
+	CHECK(both.routes.count == v4.routes.count + v6.routes.count);
+	CHECK(both.neighs.count == v4.neighs.count + v6.neighs.count);
+	CHECK(v4.links.count == v6.links.count && v6.links.count == both.links.count);
+
+	const struct nl_route *ra = find_route(&v6.routes, "::", "fe80::1");
+	CHECK(ra && ra->protocol == RTPROT_RA && ra->oif == a_index && ra->dst_len == 0);
+	const struct nl_route *mp2 = find_route(&v6.routes, "2001:db8:50::", "fe80::2");
+	const struct nl_route *mp3 = find_route(&v6.routes, "2001:db8:50::", "fe80::3");
+	CHECK(mp2 && mp2->oif == a_index && mp2->dst_len == 48);
+	CHECK(mp3 && mp3->oif == b_index);
+	/* The local table (our own addresses, multicast) stays out. */
+	for (size_t i = 0; i < v6.routes.count; i++)
+		CHECK(v6.routes.items[i].table == RT_TABLE_MAIN &&
+		      v6.routes.items[i].type == RTN_UNICAST);
+
+	const struct nl_neigh *router = find_neigh(&v6.neighs, "fe80::1");
+	const struct nl_neigh *host = find_neigh(&v6.neighs, "2001:db8:99::9");
+	CHECK(router && (router->flags & NTF_ROUTER) && router->state == NUD_PERMANENT &&
+	      router->has_lladdr && router->lladdr.octet[5] == 0x01 && router->ifindex == a_index);
+	CHECK(host && !(host->flags & NTF_ROUTER) && host->state == NUD_STALE);
+	nl_neigh_list only_b = { 0 };
+	CHECK(nl_dump_neighs_family(nl, AF_INET6, b_index, &only_b) == 0);
+	for (size_t i = 0; i < only_b.count; i++)
+		CHECK(only_b.items[i].ifindex == b_index);
+	CHECK(nl_dump_neighs_family(nl, AF_PACKET, 0, &only_b) == -EAFNOSUPPORT);
+	vec_free(&only_b);
+
+	/* A link-local destination is routed through the interface asked for. */
+	struct nl_route to;
+	struct ipaddr dst = ipa("fe80::1234");
+	CHECK(nl_route_to_dev(nl, &dst, b_index, &to) == 0 && to.oif == b_index);
+	CHECK(nl_route_to_dev(nl, &dst, a_index, &to) == 0 && to.oif == a_index);
+	/* The kernel's own source for it: one of a's link-local addresses. */
+	CHECK(to.prefsrc.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&to.prefsrc.v6));
+	dst = ipa("2001:db8:77::1");
+	struct ipaddr router_ll = ipa("fe80::1");
+	CHECK(nl_route_to(nl, &dst, &to) == 0 && to.oif == a_index);
+	CHECK(ipaddr_equal(&to.gateway, &router_ll));
+
+	nl_snapshot_free(&v4);
+	nl_snapshot_free(&v6);
+	nl_snapshot_free(&both);
+}
+
+static void namespace6_child(void)
+{
+	struct nl nl, ev;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		_exit(EXIT_NO_NAMESPACE);
+	if (access("/proc/sys/net/ipv6/conf/default/disable_ipv6", W_OK) != 0)
+		_exit(EXIT_NO_IPV6);
+	/* IPv6 on, DAD quick (one probe, 100 ms, no start delay), no router solicitations. */
+	CHECK(write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "0") == 0);
+	CHECK(write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "0") == 0);
+	CHECK(write_sysctl("/proc/sys/net/ipv6/conf/default/accept_dad", "1") == 0);
+	CHECK(write_sysctl("/proc/sys/net/ipv6/conf/default/dad_transmits", "1") == 0);
+	CHECK(write_sysctl("/proc/sys/net/ipv6/conf/default/router_solicitation_delay", "0") == 0);
+	CHECK(write_sysctl("/proc/sys/net/ipv6/conf/default/router_solicitations", "0") == 0);
+	CHECK(sh("ip link set lo up") == 0);
+	CHECK(sh("ip link add va type veth peer name vb") == 0);
+	/* Per interface: a namespace other than the first has no neigh/default. */
+	CHECK(write_sysctl("/proc/sys/net/ipv6/neigh/va/retrans_time_ms", "100") == 0);
+	CHECK(write_sysctl("/proc/sys/net/ipv6/neigh/vb/retrans_time_ms", "100") == 0);
+	CHECK(nl_open(&nl, 0) == 0);
+	CHECK(nl_open(&ev, RTMGRP_IPV6_IFADDR) == 0);
+
+	struct nl_link a, b;
+	CHECK(nl_get_link_by_name(&nl, "va", &a) == 0 && nl_get_link_by_name(&nl, "vb", &b) == 0);
+	CHECK(sh("ip link set va up") == 0 && sh("ip link set vb up") == 0);
+
+	check_dad_events(&nl, &ev, a.ifindex);
+	check_routes_and_neighbours(&nl, a.ifindex, b.ifindex);
+
+	nl_close(&ev);
+	nl_close(&nl);
+	_exit(0);
+}
+
+static void test_kernel_ipv6_in_namespace(void **state)
+{
+	(void)state;
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		namespace6_child();
+
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == EXIT_NO_NAMESPACE || WEXITSTATUS(status) == EXIT_NO_IPV6)
+		skip(); /* no namespace of our own, or a kernel without IPv6 */
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -911,6 +1504,11 @@ int main(void)
 		cmocka_unit_test(test_addr_local_over_peer),
 		cmocka_unit_test(test_addr_long_label_truncated),
 		cmocka_unit_test(test_addr_ipv6),
+		cmocka_unit_test(test_addr_ipv6_each_flag),
+		cmocka_unit_test(test_addr_ipv6_flags_attribute),
+		cmocka_unit_test(test_addr_state_order),
+		cmocka_unit_test(test_addr_cacheinfo),
+		cmocka_unit_test(test_addr_ipv6_hostile),
 		cmocka_unit_test(test_addr_truncated),
 		cmocka_unit_test(test_addr_malformed),
 		cmocka_unit_test(test_route_with_gateway),
@@ -918,13 +1516,19 @@ int main(void)
 		cmocka_unit_test(test_route_multipath),
 		cmocka_unit_test(test_route_multipath_malformed),
 		cmocka_unit_test(test_route_ipv6),
+		cmocka_unit_test(test_route_ipv6_ra_default),
+		cmocka_unit_test(test_route_ipv6_multipath_link_local),
+		cmocka_unit_test(test_route_via),
+		cmocka_unit_test(test_route_ipv6_hostile),
 		cmocka_unit_test(test_route_family_and_sizes),
 		cmocka_unit_test(test_neigh_with_lladdr),
 		cmocka_unit_test(test_neigh_without_lladdr),
 		cmocka_unit_test(test_neigh_rejects),
 		cmocka_unit_test(test_neigh_ipv6),
+		cmocka_unit_test(test_neigh_ipv6_router_and_states),
 		cmocka_unit_test(test_kernel_dump_links),
 		cmocka_unit_test(test_kernel_changes_in_namespace),
+		cmocka_unit_test(test_kernel_ipv6_in_namespace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
