@@ -1,6 +1,7 @@
 /*
  * Network selection over crafted snapshots: labels, secondaries, scope host, multipath,
- * no default route, a down link, loopback and point-to-point.
+ * no default route, a down link, loopback and point-to-point; and for IPv6 link-local
+ * addresses and routers, DAD states, source selection and Router Advertisement routes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,9 @@
 #include "netsel.h"
 
 #include <linux/if.h>
+#include <linux/if_addr.h>
 #include <linux/if_arp.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,7 @@ struct fixture {
 	struct nl_link links[MAX_ITEMS];
 	struct nl_addr addrs[MAX_ITEMS];
 	struct nl_route routes[MAX_ITEMS];
+	struct nl_neigh neighs[MAX_ITEMS];
 };
 
 static struct ipaddr ip(const char *text)
@@ -106,6 +110,7 @@ static int setup(void **state)
 	f->snap.links.items = f->links;
 	f->snap.addrs.items = f->addrs;
 	f->snap.routes.items = f->routes;
+	f->snap.neighs.items = f->neighs;
 	add_link(f, LO, "lo", ARPHRD_LOOPBACK, IFF_UP | IFF_LOOPBACK | IFF_RUNNING);
 	add_link(f, ETH0, "eth0", ARPHRD_ETHER, IFF_UP | IFF_RUNNING | IFF_BROADCAST);
 	add_link(f, ETH1, "eth1", ARPHRD_ETHER, IFF_BROADCAST);
@@ -364,6 +369,302 @@ static void test_empty_snapshot(void **state)
 	assert_int_equal(netsel_default_ifindex(&empty, AF_INET), 0);
 }
 
+/* ---- IPv6 ---- */
+
+enum { ETH4 = 7, ETH5 = 8, ETH6 = 9 };
+
+static struct nl_addr *add_addr6(struct fixture *f, int ifindex, const char *addr,
+				 unsigned prefixlen, unsigned flags)
+{
+	struct nl_addr *a = add_addr(f, ifindex, addr, prefixlen, "");
+
+	a->flags = flags;
+	a->secondary = (flags & IFA_F_SECONDARY) != 0;
+	if (IN6_IS_ADDR_LINKLOCAL(&a->addr.v6))
+		a->scope = RT_SCOPE_LINK;
+	return a;
+}
+
+static void add_neigh(struct fixture *f, int ifindex, const char *dst, uint16_t state,
+		      uint8_t flags)
+{
+	struct nl_neigh *n = &f->neighs[f->snap.neighs.count++];
+
+	memset(n, 0, sizeof(*n));
+	n->ifindex = ifindex;
+	n->dst = ip(dst);
+	n->state = state;
+	n->flags = flags;
+	n->has_lladdr = state != NUD_INCOMPLETE && state != NUD_FAILED;
+	n->lladdr.octet[0] = 0x02;
+}
+
+/*
+ * lo ::1/128 scope host;
+ * eth0 fe80::10 and, on 2001:db8:1::/64, ::10 ready, ::11 tentative, ::12 deprecated,
+ *      ::13 optimistic, ::14 dadfailed; 2001:db8:2::10/64; fd00:1::10/48 (ULA); the
+ *      only holder of 2001:db8:3::14/64, whose DAD failed; routes: two RA default
+ *      routes (fe80::1, fe80::2), on-link prefixes, 2001:db8:40::/48 via fe80::1 again,
+ *      2001:db8:60::/48 via 2001:db8:1::1 with source 2001:db8:2::10; neighbours: the
+ *      routers fe80::1 (also a gateway), fe80::3 (a router no route uses), fe80::4
+ *      (FAILED), fe80::7 (INCOMPLETE), and fe80::5, a host;
+ * eth1 fe80::20, 2001:db8:9::20/64, 192.0.2.1/24; a multipath nexthop via fe80::1
+ *      (another router than eth0's fe80::1); the router fe80::6;
+ * eth2 only a tentative link-local; eth3 only a dadfailed one; eth4 only a link-local;
+ * eth5 only 2001:db8:5::1/64; eth6 only 2001:db8:6::1/64, deprecated.
+ */
+static int setup6(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct nl_addr *a;
+	struct nl_route *r;
+
+	assert_non_null(f);
+	f->snap.links.items = f->links;
+	f->snap.addrs.items = f->addrs;
+	f->snap.routes.items = f->routes;
+	f->snap.neighs.items = f->neighs;
+	add_link(f, LO, "lo", ARPHRD_LOOPBACK, IFF_UP | IFF_LOOPBACK | IFF_RUNNING);
+	add_link(f, ETH0, "eth0", ARPHRD_ETHER, IFF_UP | IFF_RUNNING);
+	add_link(f, ETH1, "eth1", ARPHRD_ETHER, IFF_UP | IFF_RUNNING);
+	add_link(f, ETH2, "eth2", ARPHRD_ETHER, IFF_UP | IFF_RUNNING);
+	add_link(f, ETH3, "eth3", ARPHRD_ETHER, IFF_UP | IFF_RUNNING);
+	add_link(f, ETH4, "eth4", ARPHRD_ETHER, IFF_UP | IFF_RUNNING);
+	add_link(f, ETH5, "eth5", ARPHRD_ETHER, IFF_UP | IFF_RUNNING);
+	add_link(f, ETH6, "eth6", ARPHRD_ETHER, IFF_UP | IFF_RUNNING);
+
+	a = add_addr6(f, LO, "::1", 128, IFA_F_PERMANENT);
+	a->scope = RT_SCOPE_HOST;
+	add_addr6(f, ETH0, "fe80::10", 64, IFA_F_PERMANENT);
+	add_addr6(f, ETH0, "2001:db8:1::10", 64, IFA_F_PERMANENT);
+	add_addr6(f, ETH0, "2001:db8:1::11", 64, IFA_F_PERMANENT | IFA_F_TENTATIVE);
+	add_addr6(f, ETH0, "2001:db8:1::12", 64, IFA_F_DEPRECATED);
+	add_addr6(f, ETH0, "2001:db8:1::13", 64, IFA_F_TENTATIVE | IFA_F_OPTIMISTIC);
+	add_addr6(f, ETH0, "2001:db8:1::14", 64, IFA_F_PERMANENT | IFA_F_TENTATIVE | IFA_F_DADFAILED);
+	add_addr6(f, ETH0, "2001:db8:2::10", 64, IFA_F_PERMANENT);
+	add_addr6(f, ETH0, "fd00:1::10", 48, IFA_F_PERMANENT);
+	add_addr6(f, ETH0, "2001:db8:3::14", 64, IFA_F_TENTATIVE | IFA_F_DADFAILED);
+	add_addr6(f, ETH1, "fe80::20", 64, IFA_F_PERMANENT);
+	add_addr6(f, ETH1, "2001:db8:9::20", 64, IFA_F_PERMANENT);
+	add_addr(f, ETH1, "192.0.2.1", 24, "eth1");
+	add_addr6(f, ETH2, "fe80::30", 64, IFA_F_PERMANENT | IFA_F_TENTATIVE);
+	add_addr6(f, ETH3, "fe80::31", 64, IFA_F_PERMANENT | IFA_F_TENTATIVE | IFA_F_DADFAILED);
+	add_addr6(f, ETH4, "fe80::40", 64, IFA_F_PERMANENT);
+	add_addr6(f, ETH5, "2001:db8:5::1", 64, IFA_F_PERMANENT);
+	add_addr6(f, ETH6, "2001:db8:6::1", 64, IFA_F_DEPRECATED);
+
+	r = add_route(f, "::", 0, "fe80::1", ETH0);
+	r->protocol = RTPROT_RA;
+	r = add_route(f, "::", 0, "fe80::2", ETH0);
+	r->protocol = RTPROT_RA;
+	add_route(f, "2001:db8:1::", 64, NULL, ETH0);
+	add_route(f, "fe80::", 64, NULL, ETH0);
+	add_route(f, "2001:db8:40::", 48, "fe80::1", ETH0);
+	r = add_route(f, "2001:db8:60::", 48, "2001:db8:1::1", ETH0);
+	r->prefsrc = ip("2001:db8:2::10");
+	add_route(f, "2001:db8:50::", 48, "fe80::1", ETH1);
+	add_route(f, "fe80::", 64, NULL, ETH1);
+
+	add_neigh(f, ETH0, "fe80::1", NUD_REACHABLE, NTF_ROUTER);
+	add_neigh(f, ETH0, "fe80::3", NUD_STALE, NTF_ROUTER);
+	add_neigh(f, ETH0, "fe80::4", NUD_FAILED, NTF_ROUTER);
+	add_neigh(f, ETH0, "fe80::7", NUD_INCOMPLETE, NTF_ROUTER);
+	add_neigh(f, ETH0, "fe80::5", NUD_STALE, 0);
+	add_neigh(f, ETH1, "fe80::6", NUD_DELAY, NTF_ROUTER);
+	*state = f;
+	return 0;
+}
+
+static void test_check_link_ipv6(void **state)
+{
+	struct fixture *f = *state;
+	const struct nl_snapshot *s = &f->snap;
+	unsigned need = NETSEL_NEED_UP | NETSEL_NEED_IPV6;
+
+	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, ETH0), need),
+			 NETSEL_LINK_OK);
+	/* A tentative address is there, to be waited for; a failed one is not. */
+	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, ETH2), need),
+			 NETSEL_LINK_OK);
+	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, ETH3), need),
+			 NETSEL_LINK_NO_ADDRESS);
+	/* Each family asked for must be there. */
+	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, ETH0),
+					       NETSEL_NEED_IPV4), NETSEL_LINK_NO_ADDRESS);
+	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, ETH1),
+					       NETSEL_NEED_IPV4 | NETSEL_NEED_IPV6), NETSEL_LINK_OK);
+	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, LO), NETSEL_NEED_IPV6),
+			 NETSEL_LINK_NOT_ARP);
+}
+
+static void test_held_ipv6(void **state)
+{
+	struct fixture *f = *state;
+	struct ipaddr tentative = ip("2001:db8:1::11"), ll = ip("fe80::10");
+
+	/* Held whatever DAD says; nl_addr_state tells what it is good for. */
+	assert_int_equal(nl_addr_state(netsel_held(&f->snap, ETH0, &tentative)), NL_ADDR_TENTATIVE);
+	assert_non_null(netsel_held(&f->snap, ETH0, &ll));
+	assert_null(netsel_held(&f->snap, ETH1, &ll));
+	assert_int_equal(netsel_held(&f->snap, 0, &ll)->ifindex, ETH0);
+}
+
+static void test_on_link_ipv6(void **state)
+{
+	struct fixture *f = *state;
+	struct ipaddr ll = ip("fe80::99"), near = ip("2001:db8:1::77"), far = ip("2001:db8:7::1");
+	struct ipaddr failed = ip("2001:db8:3::77"), other = ip("2001:db8:9::1");
+
+	/* Link-local: the interface asked about, by its own link-local address. */
+	assert_ip(netsel_on_link(&f->snap, ETH0, &ll)->addr, "fe80::10");
+	assert_ip(netsel_on_link(&f->snap, ETH1, &ll)->addr, "fe80::20");
+	assert_ip(netsel_on_link(&f->snap, ETH2, &ll)->addr, "fe80::30"); /* tentative: there */
+	assert_null(netsel_on_link(&f->snap, ETH3, &ll));  /* DAD failed: IPv6 is dead there */
+	assert_null(netsel_on_link(&f->snap, ETH5, &ll));  /* no link-local address */
+	assert_null(netsel_on_link(&f->snap, 0, &ll));     /* which link? */
+	/* Global: by prefix, as for IPv4; a prefix only a failed address held is gone. */
+	assert_ip(netsel_on_link(&f->snap, ETH0, &near)->addr, "2001:db8:1::10");
+	assert_int_equal(netsel_on_link(&f->snap, 0, &other)->ifindex, ETH1);
+	assert_null(netsel_on_link(&f->snap, 0, &far));
+	assert_null(netsel_on_link(&f->snap, 0, &failed));
+}
+
+static void test_default_source_ipv6(void **state)
+{
+	struct fixture *f = *state;
+	struct ipaddr t;
+	struct nl_route kernel = { .oif = ETH0, .type = RTN_UNICAST };
+
+	/* A link-local source for a link-local target, or a link-scope multicast one. */
+	t = ip("fe80::99");
+	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "fe80::10");
+	assert_ip(netsel_default_source(&f->snap, ETH1, &t, NULL), "fe80::20");
+	t = ip("ff02::1");
+	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "fe80::10");
+	/* On the target's prefix: ready, never tentative or failed, deprecated and
+	 * optimistic avoided. */
+	t = ip("2001:db8:1::77");
+	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "2001:db8:1::10");
+	t = ip("fd00:1:0:5::1");
+	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "fd00:1::10");
+	/* The route's source, the snapshot's or the kernel's... */
+	t = ip("2001:db8:60::1");
+	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "2001:db8:2::10");
+	t = ip("2001:db8:77::1");
+	kernel.prefsrc = ip("2001:db8:2::10");
+	assert_ip(netsel_default_source(&f->snap, ETH0, &t, &kernel), "2001:db8:2::10");
+	/* ... but not one that may not be a source now. */
+	kernel.prefsrc = ip("2001:db8:1::11");
+	assert_ip(netsel_default_source(&f->snap, ETH0, &t, &kernel), "2001:db8:1::10");
+	/* Rule 8: the longest prefix in common (2001:db8:2:: shares 47 bits with
+	 * 2001:db8:3::, 2001:db8:1:: 46), though listed after. */
+	t = ip("2001:db8:3::1");
+	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "2001:db8:2::10");
+	/* Rule 2: global for a global target; link-local when nothing else is there. */
+	t = ip("2001:db8:77::1");
+	assert_ip(netsel_default_source(&f->snap, ETH1, &t, NULL), "2001:db8:9::20");
+	assert_ip(netsel_default_source(&f->snap, ETH4, &t, NULL), "fe80::40");
+	/* The target itself only as the last resort; deprecated only when it is all. */
+	t = ip("2001:db8:5::1");
+	assert_ip(netsel_default_source(&f->snap, ETH5, &t, NULL), "2001:db8:5::1");
+	t = ip("2001:db8:6::9");
+	assert_ip(netsel_default_source(&f->snap, ETH6, &t, NULL), "2001:db8:6::1");
+	t = ip("2001:db8:1::10");
+	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "2001:db8:1::12");
+	/* Nothing usable: ::, the DAD form. Tentative, failed, scope host. */
+	t = ip("fe80::99");
+	assert_ip(netsel_default_source(&f->snap, ETH2, &t, NULL), "::");
+	assert_ip(netsel_default_source(&f->snap, ETH3, &t, NULL), "::");
+	assert_ip(netsel_default_source(&f->snap, LO, &t, NULL), "::");
+	/* IPv4 is untouched by all this. */
+	t = ip("192.0.2.77");
+	assert_ip(netsel_default_source(&f->snap, ETH1, &t, NULL), "192.0.2.1");
+	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "0.0.0.0");
+}
+
+static void test_gateways_ipv6(void **state)
+{
+	struct fixture *f = *state;
+	struct ipaddr out[8];
+
+	/* RA default routes count; fe80::1 once though two routes use it. */
+	assert_int_equal(netsel_gateways(&f->snap, ETH0, AF_INET6, out, 8), 3);
+	assert_ip(out[0], "fe80::1");
+	assert_ip(out[1], "fe80::2");
+	assert_ip(out[2], "2001:db8:1::1");
+	/* A link-local gateway belongs to its interface. */
+	assert_int_equal(netsel_gateways(&f->snap, ETH1, AF_INET6, out, 8), 1);
+	assert_ip(out[0], "fe80::1");
+	assert_int_equal(netsel_gateways(&f->snap, ETH1, AF_INET, out, 8), 0);
+	assert_int_equal(netsel_default_ifindex(&f->snap, AF_INET6), ETH0);
+	assert_int_equal(netsel_default_ifindex(&f->snap, AF_INET), 0);
+}
+
+static void test_ipv6_routers(void **state)
+{
+	struct fixture *f = *state;
+	struct ipaddr out[8];
+
+	/* Gateways first, then the neighbours flagged as routers with a usable entry. */
+	assert_int_equal(netsel_ipv6_routers(&f->snap, ETH0, out, 8), 4);
+	assert_ip(out[0], "fe80::1");
+	assert_ip(out[1], "fe80::2");
+	assert_ip(out[2], "2001:db8:1::1");
+	assert_ip(out[3], "fe80::3");
+	assert_int_equal(netsel_ipv6_routers(&f->snap, ETH1, out, 8), 2);
+	assert_ip(out[0], "fe80::1");
+	assert_ip(out[1], "fe80::6");
+	assert_int_equal(netsel_ipv6_routers(&f->snap, ETH2, out, 8), 0);
+	/* Bounded by the room given, gateways first. */
+	assert_int_equal(netsel_ipv6_routers(&f->snap, ETH0, out, 2), 2);
+	assert_ip(out[1], "fe80::2");
+	/* Without neighbours loaded: the gateways alone. */
+	f->snap.neighs.count = 0;
+	assert_int_equal(netsel_ipv6_routers(&f->snap, ETH0, out, 8), 3);
+}
+
+/* The addresses of one interface in the states asked for, in the kernel's order. */
+static size_t collect(const struct nl_snapshot *s, int ifindex, int family, unsigned states,
+		      char out[][IPADDR_STRLEN], size_t max)
+{
+	const struct nl_addr *a;
+	size_t n = 0;
+
+	for (size_t i = 0; (a = netsel_next_addr(s, ifindex, family, states, &i));)
+		if (n < max)
+			ipaddr_format(&a->addr, out[n++]);
+	return n;
+}
+
+static void test_next_addr(void **state)
+{
+	struct fixture *f = *state;
+	char got[MAX_ITEMS][IPADDR_STRLEN];
+
+	/* What to announce now: link-local and global, ready or optimistic. */
+	assert_int_equal(collect(&f->snap, ETH0, AF_INET6, NL_ADDR_ANNOUNCEABLE, got, MAX_ITEMS), 5);
+	assert_string_equal(got[0], "fe80::10");
+	assert_string_equal(got[1], "2001:db8:1::10");
+	assert_string_equal(got[2], "2001:db8:1::13");
+	assert_string_equal(got[3], "2001:db8:2::10");
+	assert_string_equal(got[4], "fd00:1::10");
+	/* What to wait for, and the conflicts. */
+	assert_int_equal(collect(&f->snap, ETH0, AF_INET6, NL_ADDR_TENTATIVE, got, MAX_ITEMS), 1);
+	assert_string_equal(got[0], "2001:db8:1::11");
+	assert_int_equal(collect(&f->snap, ETH0, AF_INET6, NL_ADDR_DADFAILED, got, MAX_ITEMS), 2);
+	assert_string_equal(got[0], "2001:db8:1::14");
+	assert_string_equal(got[1], "2001:db8:3::14");
+	assert_int_equal(collect(&f->snap, ETH0, AF_INET6, NL_ADDR_DEPRECATED, got, MAX_ITEMS), 1);
+	/* Both families; IPv4 is always ready; scope host never. */
+	assert_int_equal(collect(&f->snap, ETH1, AF_UNSPEC, NL_ADDR_READY, got, MAX_ITEMS), 3);
+	assert_string_equal(got[2], "192.0.2.1");
+	assert_int_equal(collect(&f->snap, ETH1, AF_INET, NL_ADDR_ANNOUNCEABLE, got, MAX_ITEMS), 1);
+	assert_int_equal(collect(&f->snap, LO, AF_UNSPEC, ~0u, got, MAX_ITEMS), 0);
+	/* Every interface with 0. */
+	assert_int_equal(collect(&f->snap, 0, AF_INET6, NL_ADDR_TENTATIVE, got, MAX_ITEMS), 2);
+	assert_string_equal(got[1], "fe80::30");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +679,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gateways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_ifindex, setup, teardown),
 		cmocka_unit_test(test_empty_snapshot),
+		cmocka_unit_test_setup_teardown(test_check_link_ipv6, setup6, teardown),
+		cmocka_unit_test_setup_teardown(test_held_ipv6, setup6, teardown),
+		cmocka_unit_test_setup_teardown(test_on_link_ipv6, setup6, teardown),
+		cmocka_unit_test_setup_teardown(test_default_source_ipv6, setup6, teardown),
+		cmocka_unit_test_setup_teardown(test_gateways_ipv6, setup6, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_routers, setup6, teardown),
+		cmocka_unit_test_setup_teardown(test_next_addr, setup6, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
