@@ -54,16 +54,21 @@ const char *sysctl_name(char *buf, size_t cap, const char *scope, enum sysctl_ke
 	return n > 0 && (size_t)n < cap ? buf : NULL;
 }
 
-static int setting_path(char *buf, size_t cap, const char *root, const char *scope,
-		     enum sysctl_key key)
+static int named_setting_path(char *buf, size_t cap, const char *root, const char *scope,
+			      const char *name)
 {
-	const char *name = sysctl_key_name(key);
 	int n;
 
 	if (!root || !name || !sysctl_scope_valid(scope))
 		return -EINVAL;
 	n = snprintf(buf, cap, "%s/%s/%s", root, scope, name);
 	return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
+}
+
+static int setting_path(char *buf, size_t cap, const char *root, const char *scope,
+		     enum sysctl_key key)
+{
+	return named_setting_path(buf, cap, root, scope, sysctl_key_name(key));
 }
 
 /* A sysctl file holds one integer and a newline. */
@@ -84,15 +89,12 @@ static int parse_value(const char *text, int *value)
 	return 0;
 }
 
-int sysctl_read(const char *root, const char *scope, enum sysctl_key key, int *value)
+static int read_setting(const char *path, int *value)
 {
-	char path[512], text[32];
+	char text[32];
 	ssize_t got;
-	int fd, err = setting_path(path, sizeof(path), root, scope, key);
+	int err, fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (err)
-		return err;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	got = read(fd, text, sizeof(text) - 1);
@@ -102,6 +104,26 @@ int sysctl_read(const char *root, const char *scope, enum sysctl_key key, int *v
 		return err;
 	text[got] = '\0';
 	return parse_value(text, value);
+}
+
+int sysctl_read(const char *root, const char *scope, enum sysctl_key key, int *value)
+{
+	char path[512];
+	int err = setting_path(path, sizeof(path), root, scope, key);
+
+	return err ? err : read_setting(path, value);
+}
+
+int sysctl_ipv6_forwarding(const char *root6, const char *ifname, bool *forwards)
+{
+	char path[512];
+	int value, err = named_setting_path(path, sizeof(path), root6, ifname, "forwarding");
+
+	if (!err)
+		err = read_setting(path, &value);
+	if (!err)
+		*forwards = value != 0;
+	return err;
 }
 
 int sysctl_write(const char *root, const char *scope, enum sysctl_key key, int value)

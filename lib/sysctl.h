@@ -45,6 +45,17 @@ const char *sysctl_name(char *buf, size_t cap, const char *scope, enum sysctl_ke
 int sysctl_read(const char *root, const char *scope, enum sysctl_key key, int *value);
 int sysctl_write(const char *root, const char *scope, enum sysctl_key key, int value);
 
+/*
+ * IPv6: net.ipv6.conf.<ifname>.forwarding, read alone. The kernel acts on the
+ * interface's own value (writing `all` sets every interface's), so there is no
+ * combining rule: nonzero makes the interface a router (RFC 4861's IsRouter), and the
+ * Neighbor Advertisements sent there carry the Router flag. root6 is
+ * SYSCTL_CONF6_ROOT, or a directory of the same shape for tests. 0 with *forwards
+ * set, or an error as sysctl_read (-ENOENT: no such interface, or no IPv6).
+ */
+#define SYSCTL_CONF6_ROOT "/proc/sys/net/ipv6/conf"
+int sysctl_ipv6_forwarding(const char *root6, const char *ifname, bool *forwards);
+
 /* The value the kernel acts on for an interface, given `all` and the interface's
  * own: the max for arp_ignore, arp_announce, rp_filter and arp_accept (MAXCONF);
  * either one set for proxy_arp and drop_gratuitous_arp (ORCONF, reported as 0/1). */

@@ -97,6 +97,34 @@ static void test_read_write(void **state)
 	rmdir(root);
 }
 
+static void test_ipv6_forwarding(void **state)
+{
+	char root[] = "/tmp/arpkit-sysctl6-XXXXXX", dir[256], path[300];
+	bool forwards = false;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/eth0", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/forwarding", dir);
+	write_text(path, "1\n");
+	assert_int_equal(sysctl_ipv6_forwarding(root, "eth0", &forwards), 0);
+	assert_true(forwards);
+	write_text(path, "0\n");
+	assert_int_equal(sysctl_ipv6_forwarding(root, "eth0", &forwards), 0);
+	assert_false(forwards);
+	write_text(path, "yes\n");
+	assert_int_equal(sysctl_ipv6_forwarding(root, "eth0", &forwards), -EINVAL);
+	assert_int_equal(sysctl_ipv6_forwarding(root, "eth9", &forwards), -ENOENT);
+	assert_int_equal(sysctl_ipv6_forwarding(root, "../eth0", &forwards), -EINVAL);
+	/* The real file exists wherever the kernel has IPv6. */
+	if (access(SYSCTL_CONF6_ROOT "/lo/forwarding", R_OK) == 0)
+		assert_int_equal(sysctl_ipv6_forwarding(SYSCTL_CONF6_ROOT, "lo", &forwards), 0);
+	unlink(path);
+	rmdir(dir);
+	rmdir(root);
+}
+
 static void test_effective(void **state)
 {
 	(void)state;
@@ -150,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_scope_names),
 		cmocka_unit_test(test_sysctl_names),
 		cmocka_unit_test(test_read_write),
+		cmocka_unit_test(test_ipv6_forwarding),
 		cmocka_unit_test(test_effective),
 		cmocka_unit_test(test_hiding_values),
 	};
