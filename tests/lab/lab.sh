@@ -324,11 +324,17 @@ lab_router_drop_garp() {
 		lab_die "cannot set drop_gratuitous_arp on $role/$iface"
 }
 
-# Prints the MAC ROLE's neighbour table holds for IP; nothing if there is no
-# entry or it is INCOMPLETE or FAILED.
+# lab_neigh_mac ROLE IP [IFACE]: prints the MAC ROLE's neighbour table holds for
+# IP (IPv4, or IPv6: `ip -6 neigh`), on IFACE if given (a link-local IPv6 address
+# is only meaningful with one); nothing if there is no entry or it is INCOMPLETE
+# or FAILED.
 lab_neigh_mac() {
-	local role=${1:?usage: lab_neigh_mac ROLE IP} ip=${2:?usage: lab_neigh_mac ROLE IP}
-	lab_exec "$role" ip -4 neigh show to "$ip" | awk '
+	local usage="usage: lab_neigh_mac ROLE IP [IFACE]"
+	local role=${1:?$usage} ip=${2:?$usage} family=-4
+	local -a dev=()
+	[[ $ip == *:* ]] && family=-6
+	[[ -z ${3:-} ]] || dev=(dev "$3")
+	lab_exec "$role" ip "$family" neigh show to "$ip" "${dev[@]}" | awk '
 		{
 			mac = ""; unusable = 0
 			for (i = 1; i <= NF; i++) {
@@ -372,8 +378,12 @@ lab_wait_for() {
 # in, up, and silent, with no addresses until lab_swap_move. The router's ARP
 # entries on eth0 are sticky (lab_router_sticky).
 lab_swap_topology() {
-	export SWAP_GW=192.0.2.1 SWAP_PRIMARY=192.0.2.10 SWAP_VIP=192.0.2.11
-	export SWAP_CLIENT=198.51.100.10 SWAP_CLIENT_GW=198.51.100.1
+	lab__swap_wire
+	lab__swap_ipv4
+}
+
+# The namespaces, links and MACs of the migration lab, without addresses.
+lab__swap_wire() {
 	export SWAP_ROUTER_MAC=02:00:00:00:00:01 SWAP_OLD_MAC=02:00:00:00:00:10
 	export SWAP_NEW_MAC=02:00:00:00:00:20
 	export LAB_NS_LAN LAB_NS_ROUTER LAB_NS_CLIENT LAB_NS_OLD LAB_NS_NEW
@@ -388,7 +398,11 @@ lab_swap_topology() {
 	lab_wire router eth1 client eth0 02:00:00:00:01:01 02:00:00:00:01:10
 	lab_plug old eth0 lan "$SWAP_OLD_MAC"
 	lab_plug new eth0 lan "$SWAP_NEW_MAC"
+}
 
+lab__swap_ipv4() {
+	export SWAP_GW=192.0.2.1 SWAP_PRIMARY=192.0.2.10 SWAP_VIP=192.0.2.11
+	export SWAP_CLIENT=198.51.100.10 SWAP_CLIENT_GW=198.51.100.1
 	lab__run router ip addr add "$SWAP_GW/24" dev eth0
 	lab__run router ip addr add "$SWAP_CLIENT_GW/24" dev eth1
 	lab__run client ip addr add "$SWAP_CLIENT/24" dev eth0
@@ -405,6 +419,179 @@ lab_swap_move() {
 	lab__run new ip addr add "$SWAP_PRIMARY/24" dev eth0
 	lab__run new ip addr add "$SWAP_VIP/24" dev eth0 label eth0:vip
 	lab__run new ip route add default via "$SWAP_GW"
+}
+
+# ---- IPv6 ----
+#
+# lab_ns leaves IPv6 off. lab_ipv6 ROLE turns it on in ROLE's namespace (made if
+# need be), for the interfaces it has and those plugged in later, and keeps it
+# quiet:
+#   accept_dad=0            addresses are usable at once; lab_dad turns DAD on for
+#                           one interface (the kernel runs DAD when `all` or the
+#                           interface says so, so `all` stays 0)
+#   router_solicitations=0  no Router Solicitation: nothing teaches a router about
+#                           a host before the test does
+#   mldv1/mldv2_unsolicited_report_interval=10 ms: the MLD reports an interface
+#                           sends when it comes up or joins a solicited-node group
+#                           (a new address) are over within milliseconds, not
+#                           seconds; they teach no neighbour cache anything, but a
+#                           test counting frames at a switch port waits them out.
+# Nothing else an IPv6 host sends unasked: no NA when an address appears
+# (ndisc_notify stays 0), no RS, no DAD probe. Per interface knobs live under
+# net.ipv6.conf.IF.* and net.ipv6.neigh.IF.* (a namespace other than the first has
+# no net.ipv6.neigh.default).
+#
+# The kernel knobs a receiver of Neighbor Advertisements has (net/ipv6/ndisc.c):
+#   drop_unsolicited_na=1   an NA without the Solicited flag is dropped before
+#                           anything reads it: no entry is created or updated,
+#                           whatever its Override flag or target link-layer
+#                           address say (it takes precedence over the next one);
+#   accept_untracked_na     what an NA does for an address the cache has no entry
+#                           for: 0 nothing (RFC 4861); 1 a router (forwarding on
+#                           that interface) creates a STALE entry from the target
+#                           link-layer option (RFC 9131); 2 the same, only when the
+#                           NA's source is in a subnet of the interface. An NA for
+#                           an entry that exists updates it in any case (STALE, or
+#                           REACHABLE when solicited; the MAC changes only with the
+#                           Override flag or from an INCOMPLETE entry);
+#   ndisc_notify=1          is on the sender's side: the kernel itself sends an
+#                           unsolicited NA (to ff02::1, Override set, Router set
+#                           when forwarding) when an address finishes DAD (or is
+#                           added without it) and when the interface's MAC changes
+#                           or the driver asks peers to be notified (bonding
+#                           failover). Off by default.
+# A Neighbor Solicitation is what every receiver learns from: one from ADDR with
+# the source link-layer option creates or updates the receiver's entry for ADDR
+# (STALE with that MAC), drop_unsolicited_na notwithstanding. `ndisc6 -s ADDR
+# TARGET IF` sends one.
+
+# lab_ipv6 ROLE...: IPv6 on, quiet, in each ROLE's namespace (see above).
+lab_ipv6() {
+	local role ns conf knob
+	local -a knobs=(disable_ipv6=0 accept_dad=0 router_solicitations=0
+		mldv1_unsolicited_report_interval=10 mldv2_unsolicited_report_interval=10)
+	local -a confs settings
+	[[ -d /proc/sys/net/ipv6 ]] || lab_die "this kernel has no IPv6"
+	for role in "${@:?usage: lab_ipv6 ROLE...}"; do
+		ns=$(lab_ns "$role") || exit 1
+		# all and default first: all.disable_ipv6=0 turns every interface on,
+		# default is what interfaces made later start from.
+		mapfile -t confs < <(ip netns exec "$ns" ls /proc/sys/net/ipv6/conf |
+			grep -vxE 'all|default')
+		settings=()
+		for conf in all default "${confs[@]}"; do
+			for knob in "${knobs[@]}"; do
+				settings+=("net/ipv6/conf/$conf/$knob")
+			done
+		done
+		ip netns exec "$ns" sysctl -qw "${settings[@]}" >/dev/null ||
+			lab_die "cannot turn IPv6 on in $ns"
+	done
+}
+
+# lab_dad ROLE IFACE [TRANSMITS]: Duplicate Address Detection on IFACE with
+# TRANSMITS probes (default 1); 0 turns it off again. An address added there is
+# tentative for a random 0-1 s (router_solicitation_delay) plus TRANSMITS x 1 s
+# (net.ipv6.neigh.IFACE.retrans_time_ms). `ip addr add ... nodad` skips DAD for
+# one address; `optimistic` makes one usable while DAD runs (RFC 4429).
+lab_dad() {
+	local usage="usage: lab_dad ROLE IFACE [TRANSMITS]"
+	local role=${1:?$usage} iface=${2:?$usage} transmits=${3:-1}
+	[[ $transmits =~ ^[0-9]+$ ]] || lab_die "lab_dad: bad TRANSMITS '$transmits'"
+	lab_exec "$role" sysctl -qw "net/ipv6/conf/$iface/accept_dad=$((transmits > 0))" \
+		"net/ipv6/conf/$iface/dad_transmits=$transmits" >/dev/null ||
+		lab_die "cannot set DAD on $role/$iface"
+}
+
+# lab_router6_sticky ROLE IFACE: ROLE forwards IPv6, and its neighbour entries on
+# IFACE stay REACHABLE for hours and, once STALE, go unverified for hours (the
+# IPv6 twin of lab_router_sticky; the same three knobs, per interface, under
+# net.ipv6.neigh.IFACE). A forwarding interface ignores Router Advertisements,
+# so none can bring base_reachable_time back down (an RA's Reachable Time would).
+lab_router6_sticky() {
+	local usage="usage: lab_router6_sticky ROLE IFACE"
+	local role=${1:?$usage} iface=${2:?$usage}
+	lab_exec "$role" sysctl -qw net.ipv6.conf.all.forwarding=1 \
+		"net/ipv6/neigh/$iface/base_reachable_time_ms=14400000" \
+		"net/ipv6/neigh/$iface/gc_stale_time=14400" \
+		"net/ipv6/neigh/$iface/delay_first_probe_time=14400" >/dev/null ||
+		lab_die "cannot make $role/$iface sticky for IPv6"
+}
+
+# lab_router6_drop_unsolicited_na ROLE IFACE [0|1]: drop_unsolicited_na on IFACE
+# (default 1): ROLE then learns nothing from unsolicited NAs there.
+lab_router6_drop_unsolicited_na() {
+	local usage="usage: lab_router6_drop_unsolicited_na ROLE IFACE [0|1]"
+	local role=${1:?$usage} iface=${2:?$usage} value=${3:-1}
+	[[ $value == [01] ]] || lab_die "lab_router6_drop_unsolicited_na: bad value '$value'"
+	lab_exec "$role" sysctl -qw "net/ipv6/conf/$iface/drop_unsolicited_na=$value" >/dev/null ||
+		lab_die "cannot set drop_unsolicited_na on $role/$iface"
+}
+
+# lab_addr6_state ROLE IFACE ADDR: what ADDR on ROLE's IFACE is good for, in the
+# words (and the order of precedence) of nl_addr_state: dadfailed, tentative (DAD
+# running, not optimistic), deprecated, optimistic, ready; nothing if not held.
+lab_addr6_state() {
+	local usage="usage: lab_addr6_state ROLE IFACE ADDR"
+	local role=${1:?$usage} iface=${2:?$usage} addr=${3:?$usage}
+	lab_exec "$role" ip -6 -o addr show dev "$iface" to "$addr/128" | awk '
+		NR == 1 {
+			for (i = 1; i <= NF; i++) flag[$i] = 1
+			if ("dadfailed" in flag) print "dadfailed"
+			else if (("tentative" in flag) && !("optimistic" in flag)) print "tentative"
+			else if ("deprecated" in flag) print "deprecated"
+			else if ("optimistic" in flag) print "optimistic"
+			else print "ready"
+		}'
+}
+
+# The migration lab for IPv6 (lab_swap_dual_topology: with IPv4 too, as
+# lab_swap_topology has it):
+#
+#   client 2001:db8:2::10 --eth0--eth1-- router --eth0-- [lan br0] --+-- old eth0
+#                          2001:db8:2::1    2001:db8:1::1, fe80::1   +-- new eth0
+#
+# old holds 2001:db8:1::10/64 and 2001:db8:1::11/64, with a default route via
+# the router's link-local fe80::1; new is plugged in, up, silent, and holds only
+# its link-local address until lab_swap6_move. The router's neighbour entries on
+# eth0 are sticky (lab_router6_sticky) and it drops unsolicited NAs there
+# (lab_router6_drop_unsolicited_na). IPv6 is quiet everywhere (lab_ipv6: no DAD,
+# no RS); the switch floods multicast (no MLD snooping), as a switch without a
+# querier does.
+lab_swap6_topology() {
+	export SWAP6_GW=2001:db8:1::1 SWAP6_GW_LL=fe80::1 SWAP6_PRIMARY=2001:db8:1::10
+	export SWAP6_VIP=2001:db8:1::11 SWAP6_CLIENT=2001:db8:2::10 SWAP6_CLIENT_GW=2001:db8:2::1
+	lab_ipv6 router client old new
+	lab__swap_wire
+	ip -n "$LAB_NS_LAN" link set br0 type bridge mcast_snooping 0 ||
+		lab_die "cannot turn MLD snooping off on $LAB_NS_LAN's br0"
+	lab_router6_sticky router eth0
+	lab_router6_drop_unsolicited_na router eth0 1
+	lab__run router ip -6 addr add "$SWAP6_GW/64" dev eth0
+	lab__run router ip -6 addr add "$SWAP6_GW_LL/64" dev eth0
+	lab__run router ip -6 addr add "$SWAP6_CLIENT_GW/64" dev eth1
+	lab__run client ip -6 addr add "$SWAP6_CLIENT/64" dev eth0
+	lab__run client ip -6 route add default via "$SWAP6_CLIENT_GW"
+	lab__run old ip -6 addr add "$SWAP6_PRIMARY/64" dev eth0
+	lab__run old ip -6 addr add "$SWAP6_VIP/64" dev eth0
+	lab__run old ip -6 route add default via "$SWAP6_GW_LL" dev eth0
+}
+
+# Both migration labs in one: old holds the IPv4 and the IPv6 addresses.
+lab_swap_dual_topology() {
+	lab_swap6_topology
+	lab__swap_ipv4
+}
+
+# The IPv6 move: old's link goes down (its IPv6 addresses go with it) and new
+# takes both addresses and the default route. Nothing is sent (no DAD, no
+# ndisc_notify), so the router still maps both addresses to old. A dual-stack
+# lab calls lab_swap_move too, for the IPv4 addresses.
+lab_swap6_move() {
+	lab__run old ip link set eth0 down
+	lab__run new ip -6 addr add "$SWAP6_PRIMARY/64" dev eth0
+	lab__run new ip -6 addr add "$SWAP6_VIP/64" dev eth0
+	lab__run new ip -6 route add default via "$SWAP6_GW_LL" dev eth0
 }
 
 lab__run() {
