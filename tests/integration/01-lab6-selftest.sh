@@ -52,6 +52,13 @@ check_lab_basics() {
 	t_assert_eq 1 "$(lab_exec router sysctl -n net.ipv6.conf.eth0.drop_unsolicited_na)" \
 		"the router drops unsolicited NAs on eth0"
 	t_assert_eq ready "$(lab_addr6_state old eth0 "$SWAP6_VIP")" "old's VIP is ready at once"
+	# What a refusal test counts: once the MLD reports of setup are over, an IPv6
+	# host sends nothing unasked.
+	local before
+	sleep 0.3
+	before=$(lab_frames_from lan new)
+	sleep 1
+	t_assert_eq "$before" "$(lab_frames_from lan new)" "new sends nothing unasked once set up"
 	t_assert_eq "" "$(lab_addr6_state new eth0 "$SWAP6_VIP")" "new holds no VIP yet"
 }
 
@@ -154,6 +161,10 @@ check_dad_helpers() {
 	t_assert_eq ready "$(lab_addr6_state d1 eth0 2001:db8:3::2)" "nodad: ready at once"
 	t_assert_exit -m "DAD ends within 1 s + 2 probes x 1 s" 0 \
 		lab_wait_for 6 state_is ready d1 eth0 2001:db8:3::1
+	lab_dad --optimistic d1 eth0 2
+	lab__run d1 ip -6 addr add 2001:db8:3::3/64 dev eth0 optimistic
+	t_assert_eq optimistic "$(lab_addr6_state d1 eth0 2001:db8:3::3)" \
+		"lab_dad --optimistic: an optimistic address is usable while DAD runs"
 	lab__run d2 ip -6 addr add 2001:db8:3::9/64 dev eth0
 	lab__run d1 ip -6 addr add 2001:db8:3::9/64 dev eth0
 	t_assert_exit -m "an address d2 holds fails DAD on d1" 0 \

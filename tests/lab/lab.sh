@@ -489,17 +489,23 @@ lab_ipv6() {
 	done
 }
 
-# lab_dad ROLE IFACE [TRANSMITS]: Duplicate Address Detection on IFACE with
-# TRANSMITS probes (default 1); 0 turns it off again. An address added there is
-# tentative for a random 0-1 s (router_solicitation_delay) plus TRANSMITS x 1 s
-# (net.ipv6.neigh.IFACE.retrans_time_ms). `ip addr add ... nodad` skips DAD for
-# one address; `optimistic` makes one usable while DAD runs (RFC 4429).
+# lab_dad [--optimistic] ROLE IFACE [TRANSMITS]: Duplicate Address Detection on
+# IFACE with TRANSMITS probes (default 1); 0 turns it off again. An address added
+# there is tentative for a random 0-1 s (router_solicitation_delay) plus
+# TRANSMITS x 1 s (net.ipv6.neigh.IFACE.retrans_time_ms). `ip addr add ... nodad`
+# skips DAD for one address. --optimistic sets optimistic_dad=1, without which the
+# kernel ignores `ip addr add ... optimistic` (RFC 4429: usable while DAD runs).
 lab_dad() {
-	local usage="usage: lab_dad ROLE IFACE [TRANSMITS]"
+	local usage="usage: lab_dad [--optimistic] ROLE IFACE [TRANSMITS]" optimistic=0
+	if [[ ${1:-} == --optimistic ]]; then
+		optimistic=1
+		shift
+	fi
 	local role=${1:?$usage} iface=${2:?$usage} transmits=${3:-1}
 	[[ $transmits =~ ^[0-9]+$ ]] || lab_die "lab_dad: bad TRANSMITS '$transmits'"
 	lab_exec "$role" sysctl -qw "net/ipv6/conf/$iface/accept_dad=$((transmits > 0))" \
-		"net/ipv6/conf/$iface/dad_transmits=$transmits" >/dev/null ||
+		"net/ipv6/conf/$iface/dad_transmits=$transmits" \
+		"net/ipv6/conf/$iface/optimistic_dad=$optimistic" >/dev/null ||
 		lab_die "cannot set DAD on $role/$iface"
 }
 
@@ -666,7 +672,9 @@ t_done() {
 }
 
 # Frames ROLE has sent into SWITCH (the rx counter of its port there). Lab
-# namespaces run without IPv6, so nothing is sent unless a command sends it.
+# namespaces run without IPv6, so nothing is sent unless a command sends it; one
+# with IPv6 (lab_ipv6) sends MLD reports for some milliseconds after an interface
+# comes up or gains an address, and nothing else unasked.
 lab_frames_from() { # SWITCH ROLE
 	lab_exec "$1" cat "/sys/class/net/p-$2/statistics/rx_packets"
 }
