@@ -1077,6 +1077,7 @@ static void test_kernel_dump_links(void **state)
 	} while (0)
 
 #define EXIT_NO_NAMESPACE 77
+#define EXIT_NO_IPV6 78
 
 static int sh(const char *command)
 {
@@ -1214,26 +1215,32 @@ static void namespace_child(void)
 	_exit(0);
 }
 
-static void test_kernel_changes_in_namespace(void **state)
+/* Runs child, which ends with _exit, in a process of its own and reports how it ended. */
+static void run_child(void (*child)(void))
 {
-	(void)state;
 	fflush(NULL);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		namespace_child();
+		child();
 
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == EXIT_NO_NAMESPACE)
-		skip(); /* no CAP_SYS_ADMIN: cannot make a namespace of our own */
+	/* No CAP_SYS_ADMIN (no namespace of our own), or a kernel without IPv6. */
+	if (WEXITSTATUS(status) == EXIT_NO_NAMESPACE || WEXITSTATUS(status) == EXIT_NO_IPV6)
+		skip();
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_kernel_changes_in_namespace(void **state)
+{
+	(void)state;
+	run_child(namespace_child);
 }
 
 /* ---- IPv6 in a private namespace: DAD as events, flags, routes, neighbours ---- */
 
-#define EXIT_NO_IPV6 78
 #define DAD_WAIT_MS 5000
 
 /* /proc/sys/net of the namespace this process is in. */
@@ -1477,18 +1484,7 @@ static void namespace6_child(void)
 static void test_kernel_ipv6_in_namespace(void **state)
 {
 	(void)state;
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		namespace6_child();
-
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == EXIT_NO_NAMESPACE || WEXITSTATUS(status) == EXIT_NO_IPV6)
-		skip(); /* no namespace of our own, or a kernel without IPv6 */
-	assert_int_equal(WEXITSTATUS(status), 0);
+	run_child(namespace6_child);
 }
 
 int main(void)

@@ -92,6 +92,19 @@ static struct nl_route *add_route(struct fixture *f, const char *dst, unsigned d
 	return r;
 }
 
+/* An empty snapshot whose lists live in the fixture. */
+static struct fixture *new_fixture(void)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->snap.links.items = f->links;
+	f->snap.addrs.items = f->addrs;
+	f->snap.routes.items = f->routes;
+	f->snap.neighs.items = f->neighs;
+	return f;
+}
+
 /*
  * lo 127.0.0.1/8 and a hidden VIP 192.0.2.100/32 scope host;
  * eth0 192.0.2.10/24 primary, 192.0.2.20/24 secondary labelled eth0:vip,
@@ -102,15 +115,10 @@ static struct nl_route *add_route(struct fixture *f, const char *dst, unsigned d
  */
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = new_fixture();
 	struct nl_addr *a;
 	struct nl_route *r;
 
-	assert_non_null(f);
-	f->snap.links.items = f->links;
-	f->snap.addrs.items = f->addrs;
-	f->snap.routes.items = f->routes;
-	f->snap.neighs.items = f->neighs;
 	add_link(f, LO, "lo", ARPHRD_LOOPBACK, IFF_UP | IFF_LOOPBACK | IFF_RUNNING);
 	add_link(f, ETH0, "eth0", ARPHRD_ETHER, IFF_UP | IFF_RUNNING | IFF_BROADCAST);
 	add_link(f, ETH1, "eth1", ARPHRD_ETHER, IFF_BROADCAST);
@@ -415,15 +423,10 @@ static void add_neigh(struct fixture *f, int ifindex, const char *dst, uint16_t 
  */
 static int setup6(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = new_fixture();
 	struct nl_addr *a;
 	struct nl_route *r;
 
-	assert_non_null(f);
-	f->snap.links.items = f->links;
-	f->snap.addrs.items = f->addrs;
-	f->snap.routes.items = f->routes;
-	f->snap.neighs.items = f->neighs;
 	add_link(f, LO, "lo", ARPHRD_LOOPBACK, IFF_UP | IFF_LOOPBACK | IFF_RUNNING);
 	add_link(f, ETH0, "eth0", ARPHRD_ETHER, IFF_UP | IFF_RUNNING);
 	add_link(f, ETH1, "eth1", ARPHRD_ETHER, IFF_UP | IFF_RUNNING);
@@ -529,57 +532,52 @@ static void test_on_link_ipv6(void **state)
 	assert_null(netsel_on_link(&f->snap, 0, &failed));
 }
 
+/* netsel_default_source for target on ifindex gives want. */
+static void assert_source(const struct fixture *f, int ifindex, const char *target,
+			  const struct nl_route *route, const char *want)
+{
+	struct ipaddr t = ip(target);
+
+	assert_ip(netsel_default_source(&f->snap, ifindex, &t, route), want);
+}
+
 static void test_default_source_ipv6(void **state)
 {
 	struct fixture *f = *state;
-	struct ipaddr t;
 	struct nl_route kernel = { .oif = ETH0, .type = RTN_UNICAST };
 
 	/* A link-local source for a link-local target, or a link-scope multicast one. */
-	t = ip("fe80::99");
-	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "fe80::10");
-	assert_ip(netsel_default_source(&f->snap, ETH1, &t, NULL), "fe80::20");
-	t = ip("ff02::1");
-	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "fe80::10");
+	assert_source(f, ETH0, "fe80::99", NULL, "fe80::10");
+	assert_source(f, ETH1, "fe80::99", NULL, "fe80::20");
+	assert_source(f, ETH0, "ff02::1", NULL, "fe80::10");
 	/* On the target's prefix: ready, never tentative or failed, deprecated and
 	 * optimistic avoided. */
-	t = ip("2001:db8:1::77");
-	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "2001:db8:1::10");
-	t = ip("fd00:1:0:5::1");
-	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "fd00:1::10");
+	assert_source(f, ETH0, "2001:db8:1::77", NULL, "2001:db8:1::10");
+	assert_source(f, ETH0, "fd00:1:0:5::1", NULL, "fd00:1::10");
 	/* The route's source, the snapshot's or the kernel's... */
-	t = ip("2001:db8:60::1");
-	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "2001:db8:2::10");
-	t = ip("2001:db8:77::1");
+	assert_source(f, ETH0, "2001:db8:60::1", NULL, "2001:db8:2::10");
 	kernel.prefsrc = ip("2001:db8:2::10");
-	assert_ip(netsel_default_source(&f->snap, ETH0, &t, &kernel), "2001:db8:2::10");
+	assert_source(f, ETH0, "2001:db8:77::1", &kernel, "2001:db8:2::10");
 	/* ... but not one that may not be a source now. */
 	kernel.prefsrc = ip("2001:db8:1::11");
-	assert_ip(netsel_default_source(&f->snap, ETH0, &t, &kernel), "2001:db8:1::10");
+	assert_source(f, ETH0, "2001:db8:77::1", &kernel, "2001:db8:1::10");
 	/* Rule 8: the longest prefix in common (2001:db8:2:: shares 47 bits with
 	 * 2001:db8:3::, 2001:db8:1:: 46), though listed after. */
-	t = ip("2001:db8:3::1");
-	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "2001:db8:2::10");
+	assert_source(f, ETH0, "2001:db8:3::1", NULL, "2001:db8:2::10");
 	/* Rule 2: global for a global target; link-local when nothing else is there. */
-	t = ip("2001:db8:77::1");
-	assert_ip(netsel_default_source(&f->snap, ETH1, &t, NULL), "2001:db8:9::20");
-	assert_ip(netsel_default_source(&f->snap, ETH4, &t, NULL), "fe80::40");
+	assert_source(f, ETH1, "2001:db8:77::1", NULL, "2001:db8:9::20");
+	assert_source(f, ETH4, "2001:db8:77::1", NULL, "fe80::40");
 	/* The target itself only as the last resort; deprecated only when it is all. */
-	t = ip("2001:db8:5::1");
-	assert_ip(netsel_default_source(&f->snap, ETH5, &t, NULL), "2001:db8:5::1");
-	t = ip("2001:db8:6::9");
-	assert_ip(netsel_default_source(&f->snap, ETH6, &t, NULL), "2001:db8:6::1");
-	t = ip("2001:db8:1::10");
-	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "2001:db8:1::12");
+	assert_source(f, ETH5, "2001:db8:5::1", NULL, "2001:db8:5::1");
+	assert_source(f, ETH6, "2001:db8:6::9", NULL, "2001:db8:6::1");
+	assert_source(f, ETH0, "2001:db8:1::10", NULL, "2001:db8:1::12");
 	/* Nothing usable: ::, the DAD form. Tentative, failed, scope host. */
-	t = ip("fe80::99");
-	assert_ip(netsel_default_source(&f->snap, ETH2, &t, NULL), "::");
-	assert_ip(netsel_default_source(&f->snap, ETH3, &t, NULL), "::");
-	assert_ip(netsel_default_source(&f->snap, LO, &t, NULL), "::");
+	assert_source(f, ETH2, "fe80::99", NULL, "::");
+	assert_source(f, ETH3, "fe80::99", NULL, "::");
+	assert_source(f, LO, "fe80::99", NULL, "::");
 	/* IPv4 is untouched by all this. */
-	t = ip("192.0.2.77");
-	assert_ip(netsel_default_source(&f->snap, ETH1, &t, NULL), "192.0.2.1");
-	assert_ip(netsel_default_source(&f->snap, ETH0, &t, NULL), "0.0.0.0");
+	assert_source(f, ETH1, "192.0.2.77", NULL, "192.0.2.1");
+	assert_source(f, ETH0, "192.0.2.77", NULL, "0.0.0.0");
 }
 
 static void test_gateways_ipv6(void **state)
