@@ -97,7 +97,7 @@ enum netsel_verdict netsel_check_arp_link(const struct nl_snapshot *s, const str
 	if ((need & NETSEL_NEED_IPV4) && !has_live_addr(s, link->ifindex, AF_INET))
 		return NETSEL_LINK_NO_ADDRESS;
 	if ((need & NETSEL_NEED_IPV6) && !has_live_addr(s, link->ifindex, AF_INET6))
-		return NETSEL_LINK_NO_ADDRESS;
+		return NETSEL_LINK_NO_IPV6;
 	return NETSEL_LINK_OK;
 }
 

@@ -82,7 +82,8 @@ enum netsel_verdict {
 				 * Ethernet), NOARP, or no MAC; the kernel runs no Neighbor
 				 * Discovery there either */
 	NETSEL_LINK_DOWN,       /* NETSEL_NEED_UP and not up */
-	NETSEL_LINK_NO_ADDRESS, /* NETSEL_NEED_IPV4 (or _IPV6) and no such address on it */
+	NETSEL_LINK_NO_ADDRESS, /* NETSEL_NEED_IPV4 and no IPv4 address on it */
+	NETSEL_LINK_NO_IPV6,    /* NETSEL_NEED_IPV6 and no IPv6 address on it */
 };
 
 enum netsel_verdict netsel_check_arp_link(const struct nl_snapshot *s, const struct nl_link *link,

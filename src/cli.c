@@ -136,6 +136,9 @@ static int refuse_link(const char *cmd, enum netsel_verdict verdict, const char 
 	case NETSEL_LINK_NO_ADDRESS:
 		cli_error(cmd, "interface '%s'%s has no IPv4 address", name, how);
 		break;
+	case NETSEL_LINK_NO_IPV6:
+		cli_error(cmd, "interface '%s'%s has no IPv6 address", name, how);
+		break;
 	}
 	return EXIT_TROUBLE;
 }

@@ -490,12 +490,15 @@ static void test_check_link_ipv6(void **state)
 	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, ETH2), need),
 			 NETSEL_LINK_OK);
 	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, ETH3), need),
-			 NETSEL_LINK_NO_ADDRESS);
+			 NETSEL_LINK_NO_IPV6);
 	/* Each family asked for must be there. */
 	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, ETH0),
 					       NETSEL_NEED_IPV4), NETSEL_LINK_NO_ADDRESS);
 	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, ETH1),
 					       NETSEL_NEED_IPV4 | NETSEL_NEED_IPV6), NETSEL_LINK_OK);
+	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, ETH5),
+					       NETSEL_NEED_IPV4 | NETSEL_NEED_IPV6),
+			 NETSEL_LINK_NO_ADDRESS);
 	assert_int_equal(netsel_check_arp_link(s, netsel_link_by_index(s, LO), NETSEL_NEED_IPV6),
 			 NETSEL_LINK_NOT_ARP);
 }
