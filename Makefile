@@ -4,7 +4,7 @@
 #   make demo       the migration lab, before and after
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libmnl libpcap sqlite3 libcap-ng
+PKGS    := libmnl libpcap sqlite3 libcap-ng libseccomp
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wpointer-arith -Wundef
