@@ -5,6 +5,7 @@
 #include <linux/if_arp.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -115,6 +116,17 @@ void link_close(struct link *l)
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;
+}
+
+void link_adopt(struct link *l, int fd, int ifindex, const char *name, const struct mac *mac,
+		unsigned mtu)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd = fd;
+	l->ifindex = ifindex;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->mac = *mac;
+	l->mtu = mtu;
 }
 
 uint8_t *link_tx_slot(struct link_tx *tx)

@@ -56,6 +56,13 @@ void link_init(struct link *l);
 int link_open(struct link *l, const char *ifname, enum link_filter filter);
 /* Closes the socket if open and leaves the link closed; any number of times. */
 void link_close(struct link *l);
+/*
+ * A link over a packet socket opened and bound elsewhere (the daemon's privileged
+ * helper opens them with link_open and passes them over a socket): l owns fd from
+ * now on. The interface facts are the opener's; name is cut to IF_NAMESIZE - 1.
+ */
+void link_adopt(struct link *l, int fd, int ifindex, const char *name, const struct mac *mac,
+		unsigned mtu);
 
 /* Append a frame to the batch; returns the slot to fill, NULL when full. */
 uint8_t *link_tx_slot(struct link_tx *tx);
