@@ -149,8 +149,7 @@ static int serve_one(int sock, unsigned allowed_filters)
 	}
 	rep.serial = req.serial;
 	rep.ifindex = req.ifindex;
-	memset(&l, 0, sizeof(l));
-	l.fd = -1;
+	link_init(&l);
 	rep.error = open_requested(&req, &l);
 	if (rep.error == 0) {
 		rep.mtu = l.mtu;
