@@ -27,18 +27,22 @@
  * one, only the harmless one is allowed.
  */
 
-/* One allow rule: a call and up to two conditions on its arguments (all must hold;
- * several rules for one call are alternatives). */
+/* One rule: a call and up to two conditions on its arguments (all must hold;
+ * several rules for one call are alternatives). It allows the call, unless it names
+ * an errno to fail it with instead (refused, not killed: see watch_syslog_rules). */
 struct rule {
 	int nr;
 	unsigned argc;
 	struct scmp_arg_cmp arg[2];
+	int refuse_errno;
 };
 
 #define ARG(n, cmp, a, b) { .arg = (n), .op = (cmp), .datum_a = (a), .datum_b = (b) }
 #define ANY(name) { .nr = SCMP_SYS(name) }
 #define IF(name, a) { .nr = SCMP_SYS(name), .argc = 1, .arg = { a } }
 #define IF2(name, a, b) { .nr = SCMP_SYS(name), .argc = 2, .arg = { a, b } }
+#define REFUSE2(name, err, a, b) { .nr = SCMP_SYS(name), .argc = 2, .arg = { a, b }, \
+				   .refuse_errno = (err) }
 /* arg n, masked with mask, equals value */
 #define MASKED(n, mask, value) ARG(n, SCMP_CMP_MASKED_EQ, (mask), (value))
 #define EQ(n, value) ARG(n, SCMP_CMP_EQ, (value), 0)
@@ -130,10 +134,16 @@ static const struct rule watch_db_rules[] = {
 	ANY(unlink),
 };
 
-/* watch --syslog: glibc's syslog(3) connects a datagram socket to /dev/log when the
- * first message goes out and again whenever the log daemon went away. */
+/* watch --syslog: glibc's syslog(3) connects a datagram socket to /dev/log at
+ * openlog (LOG_NDELAY, before the filter) and again whenever the log daemon went
+ * away. */
 static const struct rule watch_syslog_rules[] = {
 	IF2(socket, EQ(0, AF_UNIX), SOCK_TYPE(SOCK_DGRAM)),
+	/* glibc tries a stream socket when /dev/log is one (a rare syslog daemon
+	 * setup). Never a stream Unix socket: one could reach a service's control
+	 * socket (systemd's, D-Bus) as root. It fails with EACCES, and so does that
+	 * message, rather than killing watch over its log. */
+	REFUSE2(socket, EACCES, EQ(0, AF_UNIX), SOCK_TYPE(SOCK_STREAM)),
 	ANY(connect),
 	/* Its socket is not known in advance: sending is allowed on any descriptor. */
 	ANY(sendto),
@@ -265,7 +275,9 @@ static int add_rules(scmp_filter_ctx ctx, const struct rule *rules, size_t count
 		     unsigned *added)
 {
 	for (size_t i = 0; i < count; i++) {
-		int err = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, rules[i].nr, rules[i].argc,
+		uint32_t action = rules[i].refuse_errno ? SCMP_ACT_ERRNO((uint32_t)rules[i].refuse_errno)
+							: SCMP_ACT_ALLOW;
+		int err = seccomp_rule_add_array(ctx, action, rules[i].nr, rules[i].argc,
 						 rules[i].arg);
 
 		if (err)

@@ -198,6 +198,14 @@ static void do_socket(const struct sandbox_spec *spec, void *arg)
 		close(fd);
 }
 
+static void do_socket_refused(const struct sandbox_spec *spec, void *arg)
+{
+	const int *domain_type = arg;
+
+	(void)spec;
+	must(socket(domain_type[0], domain_type[1] | SOCK_CLOEXEC, 0) < 0 && errno == EACCES);
+}
+
 static void do_abort(const struct sandbox_spec *spec, void *arg)
 {
 	(void)spec;
@@ -374,7 +382,8 @@ static void test_watch_sends_only_where_told(void **state)
 	assert_int_equal(run_sandboxed(&spec, do_send_fd, &other[0]), KILLED);
 	assert_int_equal(run_sandboxed(&spec, do_write_fd, &other[0]), KILLED);
 	/* With syslog, whose socket comes and goes, sending goes anywhere; a datagram
-	 * Unix socket may be made, a stream one (a service's control socket) not. */
+	 * Unix socket may be made, a stream one (a service's control socket) not: glibc
+	 * asks for one when /dev/log is a stream socket, and is refused (EACCES). */
 	spec.needs = SANDBOX_NEED_SYSLOG;
 	assert_int_equal(run_sandboxed(&spec, do_send_fd, &other[0]), SURVIVES);
 	{
@@ -382,7 +391,7 @@ static void test_watch_sends_only_where_told(void **state)
 		int inet[2] = { AF_INET, SOCK_DGRAM };
 
 		assert_int_equal(run_sandboxed(&spec, do_socket, dgram), SURVIVES);
-		assert_int_equal(run_sandboxed(&spec, do_socket, stream), KILLED);
+		assert_int_equal(run_sandboxed(&spec, do_socket_refused, stream), SURVIVES);
 		assert_int_equal(run_sandboxed(&spec, do_socket, inet), KILLED);
 	}
 	close(pair[0]);
