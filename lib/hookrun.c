@@ -340,13 +340,19 @@ void hookrun_collect(struct hookrun *h)
 	}
 }
 
-int hookrun_init(struct hookrun *h, int fd, pid_t launcher, unsigned max_running, uint64_t rate,
-		 uint64_t now, int timeout_ms)
+void hookrun_init(struct hookrun *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+}
+
+int hookrun_start(struct hookrun *h, int fd, pid_t launcher, unsigned max_running, uint64_t rate,
+		  uint64_t now, int timeout_ms)
 {
 	struct hookrun_report rep;
 	int rc;
 
-	memset(h, 0, sizeof(*h));
+	hookrun_init(h);
 	h->fd = fd;
 	h->launcher = launcher;
 	h->max_running = max_running;

@@ -96,13 +96,16 @@ struct hookrun {
 	uint64_t started, dropped, failed;
 };
 
+/* No launcher: every request is dropped. Every hookrun starts here. */
+void hookrun_init(struct hookrun *h);
+
 /*
  * Takes over fd (a socket to a launcher just started as pid) and waits at most
  * timeout_ms for its HOOKRUN_READY. 0, or -EPIPE (it ended), -ETIMEDOUT, -EBADMSG;
- * then h is closed (hookrun_close still reaps the launcher).
+ * then h has no launcher to talk to (hookrun_close still reaps it).
  */
-int hookrun_init(struct hookrun *h, int fd, pid_t launcher, unsigned max_running, uint64_t rate,
-		 uint64_t now, int timeout_ms);
+int hookrun_start(struct hookrun *h, int fd, pid_t launcher, unsigned max_running, uint64_t rate,
+		  uint64_t now, int timeout_ms);
 
 /* Asks for one hook run: counted as dropped when too many are running, the rate is
  * spent, or the launcher cannot take it. Reads the launcher's reports first. */

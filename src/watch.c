@@ -1,14 +1,14 @@
 /* arpkit watch: see moves, flip-flops, conflicts and stale caches as they happen. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,11 +19,13 @@
 #include "clock.h"
 #include "commands.h"
 #include "frame.h"
+#include "hookrun.h"
 #include "netlink.h"
 #include "number.h"
 #include "output.h"
 #include "pace.h"
 #include "rxring.h"
+#include "sandbox.h"
 #include "stationdb.h"
 #include "watch_events.h"
 
@@ -48,14 +50,6 @@ struct live_iface {
 	unsigned index;       /* in the event engine */
 };
 
-struct hook_runner {
-	const char *command;
-	struct pacer pacer;
-	unsigned running;
-	unsigned max_running;
-	uint64_t started, dropped, failed;
-};
-
 struct watch_cmd {
 	/* Options. */
 	const char *iface_names[MAX_IFACES];
@@ -66,7 +60,10 @@ struct watch_cmd {
 	struct watch_subnet nets[MAX_NETS];
 	unsigned net_count;
 	struct watch_config cfg;
+	const char *exec_command;
 	unsigned long exec_rate;
+	bool probe_sandbox;      /* hidden test option: make a forbidden call once sandboxed */
+	enum sandbox_probe probe;
 
 	/* Run state. */
 	struct watch *engine;
@@ -75,7 +72,7 @@ struct watch_cmd {
 	unsigned offline_iface;
 	struct live_iface ifaces[MAX_IFACES];
 	struct nl nl;
-	struct hook_runner hooks;
+	struct hookrun hooks;
 	struct json j;
 	uint64_t last_flush_ns;
 	bool printed;
@@ -129,7 +126,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_DB = 256, OPT_NO_DB, OPT_NET, OPT_FLIP_FLOP, OPT_CONFLICT, OPT_MAX_STATIONS, OPT_JSON,
-	OPT_EXEC, OPT_EXEC_RATE, OPT_SYSLOG,
+	OPT_EXEC, OPT_EXEC_RATE, OPT_SYSLOG, OPT_SANDBOX_PROBE,
 };
 
 static const struct option long_options[] = {
@@ -145,6 +142,8 @@ static const struct option long_options[] = {
 	{"exec", required_argument, NULL, OPT_EXEC},
 	{"exec-rate", required_argument, NULL, OPT_EXEC_RATE},
 	{"syslog", no_argument, NULL, OPT_SYSLOG},
+	/* Not in --help: for the tests, which prove a forbidden call kills watch. */
+	{"sandbox-probe", required_argument, NULL, OPT_SANDBOX_PROBE},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -225,7 +224,7 @@ static int parse_options(struct watch_cmd *c, int argc, char **argv)
 		case OPT_EXEC:
 			if (!*optarg)
 				return cli_usage_error(CMD, "--exec needs a command");
-			c->hooks.command = optarg;
+			c->exec_command = optarg;
 			break;
 		case OPT_EXEC_RATE:
 			if (!cli_parse_ulong(CMD, "--exec-rate", optarg, 1, 10000, &n))
@@ -234,6 +233,11 @@ static int parse_options(struct watch_cmd *c, int argc, char **argv)
 			break;
 		case OPT_SYSLOG:
 			c->use_syslog = true;
+			break;
+		case OPT_SANDBOX_PROBE:
+			if (sandbox_probe_parse(optarg, &c->probe) < 0)
+				return cli_usage_error(CMD, "unknown --sandbox-probe '%s'", optarg);
+			c->probe_sandbox = true;
 			break;
 		case 'q':
 			c->quiet = true;
@@ -400,77 +404,89 @@ static int syslog_priority(enum watch_event_kind kind)
 	}
 }
 
-/* Hooks: fork and exec, never wait; children are reaped in the main loop. */
+/*
+ * Hooks run from a launcher forked before anything is opened (lib/hookrun): watch's
+ * own system call filter would be inherited by every hook, and a parsing process
+ * that may fork and execute programs is what the filter exists to prevent.
+ */
 
-static void hooks_init(struct hook_runner *h, unsigned long rate)
+#define HOOK_MAX_RUNNING 4
+#define HOOK_START_TIMEOUT_MS 5000
+#define HOOK_FINISH_TIMEOUT_MS 2000
+
+/* The launcher's life: nothing but stdio and its socket, no capability, no filter;
+ * terminal signals meant for watch are not for it (it ends when watch closes). */
+static void hook_launcher_main(int sock, const char *command, unsigned long rate)
 {
-	pacer_init(&h->pacer, rate, rate, now_ns());
-	h->max_running = 4;
+	int rc;
+
+	if (sock > 3)
+		close_range(3, (unsigned)sock - 1, 0);
+	close_range((unsigned)sock + 1, ~0u, 0);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	if (caps_limit_to(CAPS_NONE) != 0) {
+		cli_error(CMD, "hook launcher: cannot drop capabilities; not running hooks");
+		_exit(EXIT_TROUBLE);
+	}
+	/* Twice watch's own limits: a backstop against a watch gone wrong, never the
+	 * limit a well-behaved one meets. */
+	rc = hookrun_serve(sock, command, 2 * HOOK_MAX_RUNNING, 2 * (uint64_t)rate);
+	if (rc < 0)
+		cli_error(CMD, "hook launcher: %s; no more hooks",
+			  rc == -EBADMSG ? "malformed request from watch" : strerror(-rc));
+	_exit(rc < 0 ? EXIT_TROUBLE : EXIT_OK);
 }
 
-static void hooks_reap(struct hook_runner *h)
+static int start_hooks(struct watch_cmd *c)
 {
-	int status;
+	int pair[2], err;
 	pid_t pid;
 
-	while (h->running && (pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		h->running--;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			h->failed++;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		cli_error(CMD, "cannot start the hook launcher: %s", strerror(errno));
+		return EXIT_TROUBLE;
 	}
-}
-
-static void hook_child(const char *command, const struct watch_event *e, const struct event_text *t)
-{
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	if (null >= 0)
-		dup2(null, STDIN_FILENO);
-	setenv("ARPKIT_EVENT", watch_event_name(e->kind), 1);
-	setenv("ARPKIT_TIME", t->time, 1);
-	setenv("ARPKIT_IP", t->ip, 1);
-	setenv("ARPKIT_MAC", t->mac, 1);
-	setenv("ARPKIT_OLD_MAC", e->has_old_mac ? t->old_mac : "", 1);
-	setenv("ARPKIT_INTERFACE", t->iface, 1);
-	setenv("ARPKIT_VLAN", e->vlan == VLAN_NONE ? "" : t->vlan, 1);
-	setenv("ARPKIT_DETAIL", t->detail, 1);
-	setenv("ARPKIT_SENDER_MAC", t->sender_mac, 1);
-	setenv("ARPKIT_SENDER_IP", t->sender_ip, 1);
-	execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-	_exit(127);
-}
-
-static void hook_run(struct hook_runner *h, const struct watch_event *e, const struct event_text *t)
-{
-	pid_t pid;
-
-	hooks_reap(h);
-	if (h->running >= h->max_running || pacer_take(&h->pacer, now_ns(), 1) == 0) {
-		h->dropped++;
-		return;
-	}
-	fflush(NULL); /* the child must not repeat our buffered output */
+	fflush(NULL); /* the launcher must not repeat our buffered output */
 	pid = fork();
 	if (pid < 0) {
-		h->dropped++;
-		return;
+		cli_error(CMD, "cannot start the hook launcher: %s", strerror(errno));
+		close(pair[0]);
+		close(pair[1]);
+		return EXIT_TROUBLE;
 	}
-	if (pid == 0)
-		hook_child(h->command, e, t);
-	h->running++;
-	h->started++;
+	if (pid == 0) {
+		close(pair[0]);
+		hook_launcher_main(pair[1], c->exec_command, c->exec_rate);
+	}
+	close(pair[1]);
+	err = hookrun_start(&c->hooks, pair[0], pid, HOOK_MAX_RUNNING, c->exec_rate, now_ns(),
+			    HOOK_START_TIMEOUT_MS);
+	if (err) {
+		cli_error(CMD, "the hook launcher did not start: %s", strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	return 0;
 }
 
-/* Let running hooks finish (bounded), so none is left a zombie or orphan mid-report. */
-static void hooks_finish(struct hook_runner *h)
+static void hook_run(struct watch_cmd *c, const struct watch_event *e, const struct event_text *t)
 {
-	for (int i = 0; i < 40 && h->running; i++) {
-		struct timespec pause = {0, 50 * 1000 * 1000};
+	struct hookrun_request req;
 
-		hooks_reap(h);
-		if (h->running)
-			nanosleep(&pause, NULL);
-	}
+	hookrun_request_init(&req);
+	hookrun_request_set(&req, HOOKRUN_EVENT, watch_event_name(e->kind));
+	hookrun_request_set(&req, HOOKRUN_TIME, t->time);
+	hookrun_request_set(&req, HOOKRUN_IP, t->ip);
+	hookrun_request_set(&req, HOOKRUN_MAC, t->mac);
+	hookrun_request_set(&req, HOOKRUN_OLD_MAC, e->has_old_mac ? t->old_mac : "");
+	hookrun_request_set(&req, HOOKRUN_INTERFACE, t->iface);
+	hookrun_request_set(&req, HOOKRUN_VLAN, e->vlan == VLAN_NONE ? "" : t->vlan);
+	hookrun_request_set(&req, HOOKRUN_DETAIL, t->detail);
+	hookrun_request_set(&req, HOOKRUN_SENDER_MAC, t->sender_mac);
+	hookrun_request_set(&req, HOOKRUN_SENDER_IP, t->sender_ip);
+	hookrun_request(&c->hooks, &req, now_ns());
 }
 
 /* The engine's event callback. */
@@ -479,7 +495,7 @@ static void emit(void *ctx, const struct watch_event *e)
 	struct watch_cmd *c = ctx;
 	struct event_text t;
 
-	if (c->quiet && !c->use_syslog && !c->hooks.command)
+	if (c->quiet && !c->use_syslog && !c->exec_command)
 		return; /* counted by the engine; nothing to render */
 	event_text(c, e, &t);
 	if (!c->quiet) {
@@ -493,8 +509,8 @@ static void emit(void *ctx, const struct watch_event *e)
 	if (c->use_syslog)
 		syslog(syslog_priority(e->kind), "%s %s %s old %s on %s vlan %s: %s",
 		       watch_event_name(e->kind), t.ip, t.mac, t.old_mac, t.iface, t.vlan, t.detail);
-	if (c->hooks.command)
-		hook_run(&c->hooks, e, &t);
+	if (c->exec_command)
+		hook_run(c, e, &t);
 }
 
 /* Counters. */
@@ -572,7 +588,7 @@ static void print_counters(struct watch_cmd *c)
 		}
 	if (live)
 		fprintf(stderr, "; kernel drops %" PRIu64, drops);
-	if (c->hooks.command)
+	if (c->exec_command)
 		fprintf(stderr, "; hooks run %" PRIu64 ", dropped %" PRIu64 ", failed %" PRIu64,
 			c->hooks.started, c->hooks.dropped, c->hooks.failed);
 	fputc('\n', stderr);
@@ -703,8 +719,8 @@ static void tick(struct watch_cmd *c)
 	}
 	if (now_ns() - c->last_flush_ns >= FLUSH_INTERVAL_NS)
 		flush_db(c);
-	if (c->hooks.command)
-		hooks_reap(&c->hooks);
+	if (c->exec_command)
+		hookrun_collect(&c->hooks);
 }
 
 /* Offline. */
@@ -904,10 +920,51 @@ static int run_live(struct watch_cmd *c)
 	return 0;
 }
 
+/*
+ * From here on watch only reads what it opened and writes its output (lib/sandbox):
+ * a call outside that list kills it with SIGSYS. Its packet sockets are never
+ * written to: it sends only on its netlink socket and to the hook launcher (and,
+ * with --syslog, to the log socket, which comes and goes).
+ */
+static int enter_sandbox(struct watch_cmd *c)
+{
+	struct sandbox_spec spec;
+	int err = 0;
+
+	sandbox_spec_init(&spec, SANDBOX_WATCH);
+	if (c->db)
+		spec.needs |= SANDBOX_NEED_DB;
+	if (c->use_syslog)
+		spec.needs |= SANDBOX_NEED_SYSLOG;
+	if (!c->read_file)
+		err = sandbox_allow_send(&spec, nl_fd(&c->nl));
+	if (!err && c->hooks.fd >= 0) {
+		err = sandbox_allow_send(&spec, c->hooks.fd);
+		spec.child = c->hooks.launcher;
+	}
+	if (!err)
+		err = sandbox_apply(&spec);
+	if (err) {
+		cli_error(CMD, "cannot install the system call filter (seccomp): %s; refusing to "
+			       "go on without it", strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	if (c->probe_sandbox) {
+		long rc = sandbox_probe_run(c->probe);
+
+		cli_error(CMD, "the sandbox let a forbidden call through (result %ld)", rc);
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
 static int run(struct watch_cmd *c)
 {
-	int status = watch_create(&c->engine, &c->cfg, emit, c);
+	int status = c->exec_command ? start_hooks(c) : 0;
 
+	if (status)
+		return status;
+	status = watch_create(&c->engine, &c->cfg, emit, c);
 	if (status) {
 		cli_error(CMD, "%s", strerror(-status));
 		return EXIT_TROUBLE;
@@ -937,19 +994,22 @@ static int run(struct watch_cmd *c)
 	if (status)
 		return status;
 
+	/* LOG_NDELAY: connected now, before the filter; it reconnects if the log daemon
+	 * restarts. */
 	if (c->use_syslog)
-		openlog("arpkit-watch", LOG_PID, LOG_DAEMON);
-	if (c->hooks.command)
-		hooks_init(&c->hooks, c->exec_rate);
+		openlog("arpkit-watch", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	json_init(&c->j, stdout);
 	cli_catch_signals(NULL);
+	status = enter_sandbox(c);
+	if (status)
+		return status;
 	c->last_flush_ns = now_ns();
 	status = c->read_file ? run_offline(c) : run_live(c);
 	watch_finish(c->engine); /* verdicts still provisional, with what was seen */
 	if (c->printed)
 		fflush(stdout);
 	flush_db(c);
-	hooks_finish(&c->hooks);
+	hookrun_drain(&c->hooks, HOOK_FINISH_TIMEOUT_MS);
 	print_counters(c);
 	if (c->use_syslog)
 		closelog();
@@ -969,6 +1029,7 @@ static void cleanup(struct watch_cmd *c)
 	stationdb_close(c->db);
 	capfile_close(c->cap);
 	watch_free(c->engine);
+	hookrun_close(&c->hooks, HOOK_FINISH_TIMEOUT_MS);
 }
 
 int cmd_watch(int argc, char **argv)
@@ -984,6 +1045,7 @@ int cmd_watch(int argc, char **argv)
 		link_init(&c->ifaces[i].io);
 		rxring_init(&c->ifaces[i].ring);
 	}
+	hookrun_init(&c->hooks);
 	status = parse_options(c, argc, argv);
 	if (status < 0)
 		status = EXIT_OK;

@@ -172,7 +172,7 @@ static void test_hooks_run_with_the_event(void **state)
 		 "readlink /proc/self/fd/0; grep -E '^Sig(Blk|Ign)' /proc/self/status; } > '%s'",
 		 out);
 	pid = start_launcher(command, 4, 100, &sock);
-	assert_int_equal(hookrun_init(&h, sock, pid, 4, 100, now_ns(), 5000), 0);
+	assert_int_equal(hookrun_start(&h, sock, pid, 4, 100, now_ns(), 5000), 0);
 	event(&req, "192.0.2.50");
 	hookrun_request(&h, &req, now_ns());
 	hookrun_drain(&h, 5000);
@@ -206,7 +206,7 @@ static void test_failures_and_drops_are_counted(void **state)
 	 * the first runs is dropped (watch's own count), and so is a third before the
 	 * second has passed. */
 	pid = start_launcher("sleep 0.1; exit 3", 1, 1, &sock);
-	assert_int_equal(hookrun_init(&h, sock, pid, 1, 1, now_ns(), 5000), 0);
+	assert_int_equal(hookrun_start(&h, sock, pid, 1, 1, now_ns(), 5000), 0);
 	event(&req, "192.0.2.1");
 	hookrun_request(&h, &req, now_ns());
 	hookrun_request(&h, &req, now_ns());
@@ -268,7 +268,7 @@ static void test_malformed_request_stops_the_launcher(void **state)
 
 	/* Seen from watch: the launcher gone; hooks are dropped, nothing blocks. */
 	pid = start_launcher("true", 4, 100, &sock);
-	assert_int_equal(hookrun_init(&h, sock, pid, 4, 100, now_ns(), 5000), 0);
+	assert_int_equal(hookrun_start(&h, sock, pid, 4, 100, now_ns(), 5000), 0);
 	assert_int_equal(send(sock, "x", 1, MSG_NOSIGNAL), 1);
 	assert_int_equal(launcher_exit(pid), 7);
 	event(&req, "192.0.2.3");
@@ -289,12 +289,12 @@ static void test_launcher_that_never_starts(void **state)
 	(void)state;
 	/* Silent, then gone before saying it is ready. */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
-	assert_int_equal(hookrun_init(&h, pair[0], 0, 4, 10, now_ns(), 50), -ETIMEDOUT);
+	assert_int_equal(hookrun_start(&h, pair[0], 0, 4, 10, now_ns(), 50), -ETIMEDOUT);
 	assert_int_equal(h.fd, -1);
 	close(pair[1]);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
 	close(pair[1]);
-	assert_int_equal(hookrun_init(&h, pair[0], 0, 4, 10, now_ns(), 50), -EPIPE);
+	assert_int_equal(hookrun_start(&h, pair[0], 0, 4, 10, now_ns(), 50), -EPIPE);
 	assert_int_equal(h.fd, -1);
 }
 
