@@ -10,9 +10,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "clock.h"
 
 extern char **environ;
@@ -403,19 +403,9 @@ void hookrun_drain(struct hookrun *h, int timeout_ms)
 
 void hookrun_close(struct hookrun *h, int timeout_ms)
 {
-	struct timespec pause = { 0, 10 * 1000 * 1000 };
-	int status;
-
 	if (h->fd >= 0)
 		close(h->fd);
 	h->fd = -1;
-	if (h->launcher <= 0)
-		return;
-	for (int waited = 0; waited <= timeout_ms; waited += 10) {
-		if (waitpid(h->launcher, &status, WNOHANG) != 0) {
-			h->launcher = 0;
-			return;
-		}
-		nanosleep(&pause, NULL);
-	}
+	if (h->launcher > 0 && child_reap(h->launcher, timeout_ms) != -ETIMEDOUT)
+		h->launcher = 0;
 }

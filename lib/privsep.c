@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "child.h"
+
 /* A reply's control buffer: room for exactly one descriptor. A second one does not
  * fit, the kernel sets MSG_CTRUNC, and the reply is refused. */
 union one_fd {
@@ -173,10 +175,20 @@ int privsep_serve(int sock, unsigned allowed_filters)
 
 /* ---- the worker ---- */
 
-void privsep_client_init(struct privsep_client *c, int fd)
+void privsep_client_init(struct privsep_client *c, int fd, pid_t helper)
 {
 	c->fd = fd;
+	c->helper = helper;
 	c->serial = 0;
+}
+
+void privsep_client_close(struct privsep_client *c, int timeout_ms)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	if (c->helper > 0 && child_reap(c->helper, timeout_ms) != -ETIMEDOUT)
+		c->helper = 0;
 }
 
 bool privsep_is_fatal(int err)

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "link.h"
 
@@ -76,10 +77,14 @@ int privsep_serve(int sock, unsigned allowed_filters);
 /* The worker's end. */
 struct privsep_client {
 	int fd;          /* the socket to the helper, -1 when none */
+	pid_t helper;    /* its pid, 0 when unknown or reaped */
 	uint32_t serial;
 };
 
-void privsep_client_init(struct privsep_client *c, int fd);
+/* Talks to the helper pid over fd (-1 and 0: none yet). */
+void privsep_client_init(struct privsep_client *c, int fd, pid_t helper);
+/* Closes the worker's end, which ends the helper, and reaps it (at most timeout_ms). */
+void privsep_client_close(struct privsep_client *c, int timeout_ms);
 
 /*
  * Asks the helper for a packet socket on ifindex with filter and waits at most

@@ -188,7 +188,7 @@ static void test_helper_refuses_interfaces(void **state)
 	unsigned lo = if_nametoindex("lo");
 
 	(void)state;
-	privsep_client_init(&c, sock);
+	privsep_client_init(&c, sock, pid);
 	/* No such interface: refused, and the helper goes on serving. */
 	assert_int_equal(privsep_open_link(&c, INT32_MAX, LINK_FILTER_ARP_ICMP, 5000, &l), -ENODEV);
 	assert_false(privsep_is_fatal(-ENODEV));
@@ -198,8 +198,10 @@ static void test_helper_refuses_interfaces(void **state)
 			 -EAFNOSUPPORT);
 	assert_int_equal(privsep_open_link(&c, INT32_MAX - 1, LINK_FILTER_ARP_ICMP, 5000, &l),
 			 -ENODEV);
-	close(sock);
-	assert_int_equal(helper_exit(pid), 0);
+	/* Closing our end ends the helper; it is reaped. */
+	privsep_client_close(&c, 5000);
+	assert_int_equal(c.fd, -1);
+	assert_int_equal(c.helper, 0);
 }
 
 static void test_helper_refuses_malformed(void **state)
@@ -234,7 +236,7 @@ static void test_helper_refuses_malformed(void **state)
 
 	/* A filter the daemon does not use: the worker is not behaving. */
 	pid = start_helper(&sock);
-	privsep_client_init(&c, sock);
+	privsep_client_init(&c, sock, 0);
 	assert_int_equal(privsep_open_link(&c, 1, LINK_FILTER_ARP_IPV4, 5000, &l), -EBADMSG);
 	assert_true(privsep_is_fatal(-EBADMSG));
 	assert_int_equal(privsep_open_link(&c, 1, LINK_FILTER_ARP_ICMP, 5000, &l), -EPIPE);
@@ -299,7 +301,7 @@ static int ask_with_queued_reply(const struct privsep_reply *rep, size_t len, co
 		memcpy(CMSG_DATA(cm), fds, fd_count * sizeof(int));
 	}
 	assert_int_equal(sendmsg(pair[1], &msg, MSG_NOSIGNAL), (ssize_t)len);
-	privsep_client_init(&c, pair[0]);
+	privsep_client_init(&c, pair[0], 0);
 	rc = privsep_open_link(&c, 7, LINK_FILTER_ARP_ICMP, 200, l);
 	/* What the worker asked, as the helper would see it. */
 	assert_int_equal(recv(pair[1], &seen, sizeof(seen), 0), (int)sizeof(seen));
@@ -374,13 +376,13 @@ static void test_worker_helper_gone_or_silent(void **state)
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
-	privsep_client_init(&c, pair[0]);
+	privsep_client_init(&c, pair[0], 0);
 	assert_int_equal(privsep_open_link(&c, 7, LINK_FILTER_ARP_ICMP, 50, &l), -ETIMEDOUT);
 	close(pair[1]);
 	assert_int_equal(privsep_open_link(&c, 7, LINK_FILTER_ARP_ICMP, 50, &l), -EPIPE);
 	assert_true(privsep_is_fatal(-EPIPE) && privsep_is_fatal(-ETIMEDOUT));
 	close(pair[0]);
-	privsep_client_init(&c, -1);
+	privsep_client_init(&c, -1, 0);
 	assert_int_equal(privsep_open_link(&c, 7, LINK_FILTER_ARP_ICMP, 50, &l), -EPIPE);
 }
 
