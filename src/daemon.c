@@ -6,6 +6,11 @@
  * One poll loop: the rtnetlink event socket, one packet socket per watched
  * interface, the metrics listener and its clients. Bookkeeping lives in
  * lib/addrwatch (what is held, what is due), announcing in lib/announce.
+ *
+ * Two processes (lib/privsep): this one, the worker, parses netlink, frames and
+ * metrics requests with no capability at all and under a seccomp allow-list; a
+ * small helper forked at start keeps CAP_NET_RAW alone and opens the packet socket
+ * of each interface on request, under its own tighter list.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +36,8 @@
 #include "metrics.h"
 #include "netlink.h"
 #include "output.h"
+#include "privsep.h"
+#include "sandbox.h"
 #include "vec.h"
 
 #define CMD "daemon"
@@ -40,7 +48,11 @@
 #define RECONCILE_EVERY_NS (60 * NS_PER_SEC)
 #define RECONCILE_RETRY_NS (100 * NS_PER_MS)
 #define RUN_RETRY_NS (1 * NS_PER_SEC)
-#define EXTRA_POLLFDS (1 + METRICS_MAX_CLIENTS + 1)
+#define EXTRA_POLLFDS (1 + METRICS_MAX_CLIENTS + 1 + 1)
+#define PRIVSEP_TIMEOUT_MS 5000
+#define PRIVSEP_REAP_MS 2000
+/* The only filter the helper opens sockets with. */
+#define PRIVSEP_FILTERS PRIVSEP_FILTER(LINK_FILTER_ARP_ICMP)
 
 struct watched_link {
 	int ifindex;
@@ -71,7 +83,12 @@ struct daemon {
 	int argc;
 	const char *config_path;
 	unsigned long netlink_rcvbuf; /* hidden test option: shrink to provoke overruns */
+	bool probe_sandbox;           /* hidden test option: a forbidden call once sandboxed */
+	enum sandbox_probe probe;
 	struct daemon_options opts;
+
+	struct privsep_client privsep; /* the helper that opens packet sockets */
+	bool helper_lost;              /* it is gone or broke the protocol: stop */
 
 	struct nl events, requests;
 	struct addrwatch aw;
@@ -115,7 +132,9 @@ static const char usage_text[] =
 	"only what is new. Needs CAP_NET_RAW. Exit status: 0 stopped by a signal, 2 usage\n"
 	"or system error.\n";
 
-enum { OPT_PEER = 256, OPT_REFRESH, OPT_METRICS, OPT_JSON, OPT_NETLINK_RCVBUF };
+enum {
+	OPT_PEER = 256, OPT_REFRESH, OPT_METRICS, OPT_JSON, OPT_NETLINK_RCVBUF, OPT_SANDBOX_PROBE
+};
 
 static const struct option long_options[] = {
 	{"interface", required_argument, NULL, 'I'},
@@ -127,6 +146,8 @@ static const struct option long_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	/* Not in --help: for the tests, which must provoke a netlink overrun. */
 	{"netlink-rcvbuf", required_argument, NULL, OPT_NETLINK_RCVBUF},
+	/* Not in --help: for the tests, which prove a forbidden call kills the worker. */
+	{"sandbox-probe", required_argument, NULL, OPT_SANDBOX_PROBE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -186,6 +207,12 @@ static int parse_command_line(struct daemon *d, struct daemon_options *o, bool q
 			if (!cli_parse_ulong(CMD, "--netlink-rcvbuf", optarg, 1024, 1ul << 30,
 					     &d->netlink_rcvbuf))
 				return EXIT_TROUBLE;
+			continue;
+		case OPT_SANDBOX_PROBE:
+			if (sandbox_probe_parse(optarg, &d->probe) < 0)
+				return quiet ? EXIT_TROUBLE
+					     : cli_usage_error(CMD, "unknown --sandbox-probe '%s'", optarg);
+			d->probe_sandbox = true;
 			continue;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -362,7 +389,12 @@ static void open_link(struct daemon *d, const struct aw_iface *ifc)
 		d->links = wl;
 	}
 	memcpy(wl->name, ifc->name, sizeof(wl->name));
-	err = link_open(&wl->io, ifc->name, LINK_FILTER_ARP_ICMP);
+	err = privsep_open_link(&d->privsep, ifc->ifindex, LINK_FILTER_ARP_ICMP,
+				PRIVSEP_TIMEOUT_MS, &wl->io);
+	if (privsep_is_fatal(err)) {
+		d->helper_lost = true; /* the loop stops on it */
+		return;
+	}
 	if (err == 0 && wl->io.ifindex != ifc->ifindex) {
 		/* Renamed or replaced between the event and now: the next event sorts it out. */
 		link_close(&wl->io);
@@ -1058,6 +1090,103 @@ static void log_state(struct daemon *d)
 	}
 }
 
+/*
+ * The privileged helper's whole life: CAP_NET_RAW and nothing else, no descriptor
+ * but its socket to the worker, not dumpable (so not traceable by the worker, which
+ * runs as the same user), its own system call filter; then it opens packet sockets
+ * on request until the worker closes its end.
+ */
+static void privsep_helper_main(int sock)
+{
+	struct sandbox_spec spec;
+	sigset_t none;
+	int rc;
+
+	if (sock > 3)
+		close_range(3, (unsigned)sock - 1, 0);
+	close_range((unsigned)sock + 1, ~0u, 0);
+	/* The daemon's signals are not for it; SIGTERM (the unit stopping) ends it. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	sandbox_spec_init(&spec, SANDBOX_PRIVSEP);
+	rc = caps_limit_to(CAPS_NET_RAW);
+	if (rc == 0)
+		rc = sandbox_allow_send(&spec, sock);
+	if (rc == 0)
+		rc = sandbox_apply(&spec);
+	if (rc != 0) {
+		cli_error(CMD, "privileged helper: cannot confine itself: %s", strerror(-rc));
+		_exit(EXIT_TROUBLE);
+	}
+	rc = privsep_serve(sock, PRIVSEP_FILTERS);
+	if (rc < 0)
+		cli_error(CMD, "privileged helper: %s; stopping",
+			  rc == -EBADMSG ? "malformed request from the worker" : strerror(-rc));
+	_exit(rc < 0 ? EXIT_TROUBLE : EXIT_OK);
+}
+
+/* Forks the helper, then this process (the worker) gives up every capability, in
+ * every set, bounding set included, before it reads netlink events, frames or
+ * metrics requests. */
+static int split_privileges(struct daemon *d)
+{
+	int pair[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		cli_error(CMD, "cannot start the privileged helper: %s", strerror(errno));
+		return EXIT_TROUBLE;
+	}
+	fflush(NULL); /* the helper must not repeat our buffered output */
+	pid = fork();
+	if (pid < 0) {
+		cli_error(CMD, "cannot start the privileged helper: %s", strerror(errno));
+		close(pair[0]);
+		close(pair[1]);
+		return EXIT_TROUBLE;
+	}
+	if (pid == 0) {
+		close(pair[0]);
+		privsep_helper_main(pair[1]);
+	}
+	close(pair[1]);
+	privsep_client_init(&d->privsep, pair[0], pid);
+	return cli_limit_caps(CMD, CAPS_NONE);
+}
+
+/* The worker's own allow-list: it sends frames, netlink requests, metrics and
+ * requests to the helper, reads what it opened, and nothing else. */
+static int enter_sandbox(struct daemon *d)
+{
+	struct sandbox_spec spec;
+	int err;
+
+	sandbox_spec_init(&spec, SANDBOX_DAEMON);
+	spec.child = d->privsep.helper;
+	err = sandbox_allow_send(&spec, d->privsep.fd);
+	if (!err)
+		err = sandbox_apply(&spec);
+	if (err) {
+		cli_error(CMD, "cannot install the system call filter (seccomp): %s; refusing to "
+			       "go on without it", strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+static int helper_lost(void)
+{
+	cli_error(CMD, "the privileged helper that opens packet sockets stopped; exiting (the "
+		       "service manager restarts the daemon)");
+	return EXIT_TROUBLE;
+}
+
 static int setup(struct daemon *d)
 {
 	struct nl_snapshot net = {0};
@@ -1072,6 +1201,8 @@ static int setup(struct daemon *d)
 	if (status)
 		return status;
 	status = cli_require_caps(CMD, CAPS_NET_RAW);
+	if (status == 0)
+		status = split_privileges(d);
 	if (status)
 		return status;
 
@@ -1102,15 +1233,19 @@ static int setup(struct daemon *d)
 		return EXIT_TROUBLE;
 	}
 	sync_links(d, now);
-	/*
-	 * CAP_NET_RAW stays: an interface that appears later (a VLAN, a bond, a replaced
-	 * NIC) needs a new packet socket. Everything else goes, for good.
-	 */
-	status = cli_limit_caps(CMD, CAPS_NET_RAW);
+	if (d->helper_lost)
+		return helper_lost();
+	status = enter_sandbox(d);
 	if (status)
 		return status;
 	d->next_reconcile_ns = now + RECONCILE_EVERY_NS;
 	log_watching(d, "started");
+	if (d->probe_sandbox) {
+		long rc = sandbox_probe_run(d->probe);
+
+		cli_error(CMD, "the sandbox let a forbidden call through (result %ld)", rc);
+		return EXIT_TROUBLE;
+	}
 	return 0;
 }
 
@@ -1147,6 +1282,10 @@ static int run_loop(struct daemon *d, const sigset_t *unblocked)
 			sync_links(d, now);
 		}
 		start_due_runs(d, now);
+		if (d->helper_lost) {
+			free(fds);
+			return helper_lost();
+		}
 		next = step_runs(d, now);
 		next = earliest(next, aw_next_due(&d->aw));
 		next = earliest(next, metrics_server_next_deadline(&d->metrics));
@@ -1158,6 +1297,10 @@ static int run_loop(struct daemon *d, const sigset_t *unblocked)
 			return EXIT_TROUBLE;
 		}
 		fds[n].fd = nl_fd(&d->events);
+		fds[n++].events = POLLIN;
+		/* The helper speaks only when asked: anything from it now (its end closed,
+		 * an error, a stray message) means it is gone or broken. */
+		fds[n].fd = d->privsep.fd;
 		fds[n++].events = POLLIN;
 		metrics_first = n;
 		metrics_count = metrics_server_pollfds(&d->metrics, fds + n, EXTRA_POLLFDS - 1);
@@ -1189,6 +1332,8 @@ static int run_loop(struct daemon *d, const sigset_t *unblocked)
 			return EXIT_TROUBLE;
 		}
 		now = now_ns();
+		if (fds[1].revents)
+			d->helper_lost = true;
 		for (unsigned i = 0; i < link_count; i++)
 			if (fds[link_first + i].revents & POLLIN)
 				on_frames(d, polled[i], now);
@@ -1224,6 +1369,7 @@ static void cleanup(struct daemon *d)
 	nl_close(&d->requests);
 	free(d->rx);
 	free(d->due);
+	privsep_client_close(&d->privsep, PRIVSEP_REAP_MS);
 }
 
 int cmd_daemon(int argc, char **argv)
@@ -1235,6 +1381,7 @@ int cmd_daemon(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.argc = argc;
 	d.argv = argv;
+	privsep_client_init(&d.privsep, -1, 0);
 	metrics_server_init(&d.metrics);
 	json_init(&d.json, stdout);
 	status = load_settings(&d, &d.opts, false);
