@@ -853,7 +853,7 @@ static int register_interfaces(struct watch_cmd *c)
 
 static int open_interfaces(struct watch_cmd *c)
 {
-	int status = cli_require_caps(CMD, CAPS_NET_RAW);
+	int status = 0;
 
 	for (unsigned i = 0; i < c->iface_count && status == 0; i++) {
 		struct live_iface *ifc = &c->ifaces[i];
@@ -969,7 +969,14 @@ static int run(struct watch_cmd *c)
 		cli_error(CMD, "%s", strerror(-status));
 		return EXIT_TROUBLE;
 	}
-	status = c->read_file ? open_capture(c) : 0;
+	/* Nothing from outside (a capture, the database, netlink) is read holding more
+	 * than the packet sockets need: CAP_NET_RAW live, nothing at all with -r. */
+	if (c->read_file)
+		status = cli_limit_caps(CMD, CAPS_NONE);
+	else if ((status = cli_require_caps(CMD, CAPS_NET_RAW)) == 0)
+		status = cli_limit_caps(CMD, CAPS_NET_RAW);
+	if (!status && c->read_file)
+		status = open_capture(c);
 	if (!status)
 		status = choose_db(c);
 	if (!status && !c->read_file) {
