@@ -22,6 +22,7 @@ NODE_MAC=02:00:00:00:0c:0c
 LATE_MAC=02:00:00:00:0c:1d
 CAP_NET_RAW_HEX=0000000000002000
 METRICS=127.0.0.1:9567
+MOVED_METRICS=127.0.0.1:9568
 LOG=
 
 lab_init
@@ -71,11 +72,11 @@ packet_sockets_of() {
 		comm -12 - "$LAB_TMP/packet.inodes" | wc -l
 }
 
-fetch_metrics() {
+fetch_metrics() { # ADDR:PORT
 	# shellcheck disable=SC2016  # expanded by the inner shell
 	lab_exec node bash -c 'exec 3<>/dev/tcp/${1%:*}/${1#*:} || exit 1
 		printf "GET /metrics HTTP/1.0\r\n\r\n" >&3
-		timeout 5 cat <&3' _ "$METRICS"
+		timeout 5 cat <&3' _ "$1"
 }
 
 check_premise() {
@@ -121,11 +122,17 @@ check_late_interface() {
 
 check_services() {
 	local text
-	text=$(fetch_metrics)
+	text=$(fetch_metrics "$METRICS")
 	t_assert_exit -m "metrics are served by the sandboxed worker" 0 \
 		grep -qE '^arpkit_confirmations_total [1-9]' <<<"$text"
+	# A reload that moves the metrics listener: a new TCP socket, bound and
+	# listening, made under the filter.
+	echo "metrics $MOVED_METRICS" >"$CONF"
 	kill -HUP "$WORKER"
 	t_assert_exit -m "SIGHUP reloads under the filter" 0 lab_wait_for 5 log_has "reloaded: watching"
+	text=$(fetch_metrics "$MOVED_METRICS")
+	t_assert_exit -m "and the metrics move to their new address" 0 \
+		grep -qE '^arpkit_confirmations_total [1-9]' <<<"$text"
 	lab__run node ip addr add 10.30.0.60/16 dev eth0
 	t_assert_exit -m "after the reload an address is still announced" 0 \
 		lab_wait_for 10 log_has "10.30.0.60 eth0 confirmed"
@@ -185,7 +192,9 @@ check_as_the_unit() {
 }
 
 check_premise
-start_daemon main -- --metrics "$METRICS" --peer 10.30.0.1
+CONF=$LAB_TMP/daemon.conf
+echo "metrics $METRICS" >"$CONF"
+start_daemon main -- --config "$CONF" --peer 10.30.0.1
 check_split
 check_late_interface
 check_services
