@@ -22,9 +22,11 @@
  * each command (watch live and -r, with --db, --exec and --syslog; the daemon with
  * metrics, netlink events, SIGHUP reloads, conflicts and --json) shows what each
  * process calls after the point where it installs its filter
- * (tests/sandbox-syscalls re-runs that census). A call is on a list only when one
- * of those paths needs it; where its arguments tell a harmless use from a harmful
- * one, only the harmless one is allowed.
+ * (scripts/syscall-census re-runs that census). A call is on a list only when a
+ * path of the command needs it: the census shows most of them, and each of the
+ * others (abort's tgkill, realloc's mremap, a terminal on stdout) says which path.
+ * Where its arguments tell a harmless use from a harmful one, only the harmless
+ * one is allowed.
  */
 
 /* One rule: a call and up to two conditions on its arguments (all must hold;
@@ -105,10 +107,9 @@ static const struct rule parsing_process[] = {
 	 * sync and /dev/urandom. Never writing, creating or truncating one. */
 	IF(openat, READ_ONLY_FLAGS),
 	ANY(lseek),
-	/* Netlink replies (watch's SIGHUP subnet reload, the daemon's dumps and events)
-	 * and what the daemon's helper sends back; reading is never dangerous. */
+	/* Netlink replies (watch's SIGHUP subnet reload, the daemon's dumps and events),
+	 * the hook launcher's reports and the daemon's helper's replies. */
 	ANY(recvmsg),
-	ANY(recvfrom),
 	/* Kernel drop counters (PACKET_STATISTICS), and the daemon's SO_ERROR. */
 	ANY(getsockopt),
 	/* The sleep of each loop. */
