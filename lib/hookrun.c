@@ -403,9 +403,5 @@ void hookrun_drain(struct hookrun *h, int timeout_ms)
 
 void hookrun_close(struct hookrun *h, int timeout_ms)
 {
-	if (h->fd >= 0)
-		close(h->fd);
-	h->fd = -1;
-	if (h->launcher > 0 && child_reap(h->launcher, timeout_ms) != -ETIMEDOUT)
-		h->launcher = 0;
+	child_end(&h->fd, &h->launcher, timeout_ms);
 }

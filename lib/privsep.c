@@ -184,11 +184,7 @@ void privsep_client_init(struct privsep_client *c, int fd, pid_t helper)
 
 void privsep_client_close(struct privsep_client *c, int timeout_ms)
 {
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	if (c->helper > 0 && child_reap(c->helper, timeout_ms) != -ETIMEDOUT)
-		c->helper = 0;
+	child_end(&c->fd, &c->helper, timeout_ms);
 }
 
 bool privsep_is_fatal(int err)

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "clock.h"
 
 static char scratch[] = "/tmp/arpkit-hookrun-XXXXXX";
@@ -101,35 +102,27 @@ static void test_report_check(void **state)
  * request, 9 otherwise. */
 static pid_t start_launcher(const char *command, unsigned max_running, uint64_t rate, int *sock)
 {
-	int pair[2];
-	pid_t pid;
+	pid_t pid = child_fork(sock);
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
-	fflush(NULL);
-	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		int rc;
 
-		close(pair[0]);
-		/* What the launcher inherits: one of ours, stale, and one of the user's. */
+		/* What the launcher inherits: one of ours, stale, and one of the user's;
+		 * and child_fork ignores SIGINT in it, which its hooks must not inherit. */
 		setenv("ARPKIT_IP", "stale", 1);
 		setenv("ARPKIT_TEST_KEEP", "kept", 1);
-		signal(SIGINT, SIG_IGN);
-		rc = hookrun_serve(pair[1], command, max_running, rate);
+		rc = hookrun_serve(*sock, command, max_running, rate);
 		_exit(rc == 0 ? 0 : rc == -EBADMSG ? 7 : 9);
 	}
-	close(pair[1]);
-	*sock = pair[0];
 	return pid;
 }
 
 static int launcher_exit(pid_t pid)
 {
-	int status;
+	int status = child_reap(pid, 10000);
 
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
+	assert_true(status >= 0 && WIFEXITED(status));
 	return WEXITSTATUS(status);
 }
 

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "child.h"
 #include "privsep.h"
 
 #include <dirent.h>
@@ -144,31 +145,22 @@ static void test_reply_check(void **state)
  * request, 9 otherwise. */
 static pid_t start_helper(int *sock)
 {
-	int pair[2];
-	pid_t pid;
+	pid_t pid = child_fork(sock);
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
-	fflush(NULL);
-	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int rc;
+		int rc = privsep_serve(*sock, ALLOWED);
 
-		close(pair[0]);
-		rc = privsep_serve(pair[1], ALLOWED);
 		_exit(rc == 0 ? 0 : rc == -EBADMSG ? 7 : 9);
 	}
-	close(pair[1]);
-	*sock = pair[0];
 	return pid;
 }
 
 static int helper_exit(pid_t pid)
 {
-	int status;
+	int status = child_reap(pid, 10000);
 
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
+	assert_true(status >= 0 && WIFEXITED(status));
 	return WEXITSTATUS(status);
 }
 
