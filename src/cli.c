@@ -93,6 +93,25 @@ int cli_limit_caps(const char *cmd, unsigned keep)
 	return EXIT_TROUBLE;
 }
 
+int cli_enter_sandbox(const char *cmd, const struct sandbox_spec *spec,
+		      const enum sandbox_probe *probe)
+{
+	int err = sandbox_apply(spec);
+
+	if (err) {
+		cli_error(cmd, "cannot install the system call filter (seccomp): %s; refusing to "
+			       "go on without it", strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	if (probe) {
+		long rc = sandbox_probe_run(*probe);
+
+		cli_error(cmd, "the sandbox let a forbidden call through (result %ld)", rc);
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
 int cli_open_link(const char *cmd, struct link *l, const char *ifname, enum link_filter filter)
 {
 	int err = link_open(l, ifname, filter);

@@ -9,6 +9,7 @@
 #include "loop.h"
 #include "netlink.h"
 #include "netsel.h"
+#include "sandbox.h"
 
 /* Exit codes, documented once (and in arpkit(8)). */
 enum {
@@ -41,6 +42,14 @@ void cli_catch_signals(struct loop_stop *stop);
 int cli_require_caps(const char *cmd, unsigned need);
 /* After sockets are open: keep only `keep`; failing to drop is fatal (fail closed). */
 int cli_limit_caps(const char *cmd, unsigned keep);
+/*
+ * Then the command's seccomp allow-list (lib/sandbox); failing to install it is
+ * fatal too. With probe (the tests' hidden --sandbox-probe), that forbidden call is
+ * attempted at once: it must kill the process, and saying it did not is the error.
+ * 0 or EXIT_TROUBLE.
+ */
+int cli_enter_sandbox(const char *cmd, const struct sandbox_spec *spec,
+		      const enum sandbox_probe *probe);
 
 /* Opens a link and turns each failure into one clear line. 0 or EXIT_TROUBLE. */
 int cli_open_link(const char *cmd, struct link *l, const char *ifname, enum link_filter filter);

@@ -29,6 +29,7 @@
 #include "addrwatch.h"
 #include "announce.h"
 #include "caps.h"
+#include "child.h"
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
@@ -1099,20 +1100,10 @@ static void log_state(struct daemon *d)
 static void privsep_helper_main(int sock)
 {
 	struct sandbox_spec spec;
-	sigset_t none;
 	int rc;
 
-	if (sock > 3)
-		close_range(3, (unsigned)sock - 1, 0);
-	close_range((unsigned)sock + 1, ~0u, 0);
-	/* The daemon's signals are not for it; SIGTERM (the unit stopping) ends it. */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* lib/child left it stdio and its socket; the daemon's signals are not for it,
+	 * and SIGTERM (the unit stopping) ends it. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	sandbox_spec_init(&spec, SANDBOX_PRIVSEP);
 	rc = caps_limit_to(CAPS_NET_RAW);
@@ -1136,27 +1127,16 @@ static void privsep_helper_main(int sock)
  * metrics requests. */
 static int split_privileges(struct daemon *d)
 {
-	int pair[2];
-	pid_t pid;
+	int sock;
+	pid_t pid = child_fork(&sock);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
-		cli_error(CMD, "cannot start the privileged helper: %s", strerror(errno));
-		return EXIT_TROUBLE;
-	}
-	fflush(NULL); /* the helper must not repeat our buffered output */
-	pid = fork();
 	if (pid < 0) {
-		cli_error(CMD, "cannot start the privileged helper: %s", strerror(errno));
-		close(pair[0]);
-		close(pair[1]);
+		cli_error(CMD, "cannot start the privileged helper: %s", strerror((int)-pid));
 		return EXIT_TROUBLE;
 	}
-	if (pid == 0) {
-		close(pair[0]);
-		privsep_helper_main(pair[1]);
-	}
-	close(pair[1]);
-	privsep_client_init(&d->privsep, pair[0], pid);
+	if (pid == 0)
+		privsep_helper_main(sock);
+	privsep_client_init(&d->privsep, sock, pid);
 	return cli_limit_caps(CMD, CAPS_NONE);
 }
 
@@ -1170,14 +1150,11 @@ static int enter_sandbox(struct daemon *d)
 	sandbox_spec_init(&spec, SANDBOX_DAEMON);
 	spec.child = d->privsep.helper;
 	err = sandbox_allow_send(&spec, d->privsep.fd);
-	if (!err)
-		err = sandbox_apply(&spec);
 	if (err) {
-		cli_error(CMD, "cannot install the system call filter (seccomp): %s; refusing to "
-			       "go on without it", strerror(-err));
+		cli_error(CMD, "cannot describe the system call filter: %s", strerror(-err));
 		return EXIT_TROUBLE;
 	}
-	return 0;
+	return cli_enter_sandbox(CMD, &spec, d->probe_sandbox ? &d->probe : NULL);
 }
 
 static int helper_lost(void)
@@ -1240,12 +1217,6 @@ static int setup(struct daemon *d)
 		return status;
 	d->next_reconcile_ns = now + RECONCILE_EVERY_NS;
 	log_watching(d, "started");
-	if (d->probe_sandbox) {
-		long rc = sandbox_probe_run(d->probe);
-
-		cli_error(CMD, "the sandbox let a forbidden call through (result %ld)", rc);
-		return EXIT_TROUBLE;
-	}
 	return 0;
 }
 

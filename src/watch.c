@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -15,6 +13,7 @@
 
 #include "capfile.h"
 #include "caps.h"
+#include "child.h"
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
@@ -414,19 +413,12 @@ static int syslog_priority(enum watch_event_kind kind)
 #define HOOK_START_TIMEOUT_MS 5000
 #define HOOK_FINISH_TIMEOUT_MS 2000
 
-/* The launcher's life: nothing but stdio and its socket, no capability, no filter;
- * terminal signals meant for watch are not for it (it ends when watch closes). */
+/* The launcher's life (lib/child: nothing but stdio and its socket; it ends when
+ * watch closes): no capability, no filter. */
 static void hook_launcher_main(int sock, const char *command, unsigned long rate)
 {
 	int rc;
 
-	if (sock > 3)
-		close_range(3, (unsigned)sock - 1, 0);
-	close_range((unsigned)sock + 1, ~0u, 0);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
 	if (caps_limit_to(CAPS_NONE) != 0) {
 		cli_error(CMD, "hook launcher: cannot drop capabilities; not running hooks");
 		_exit(EXIT_TROUBLE);
@@ -442,27 +434,16 @@ static void hook_launcher_main(int sock, const char *command, unsigned long rate
 
 static int start_hooks(struct watch_cmd *c)
 {
-	int pair[2], err;
-	pid_t pid;
+	int sock, err;
+	pid_t pid = child_fork(&sock);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
-		cli_error(CMD, "cannot start the hook launcher: %s", strerror(errno));
-		return EXIT_TROUBLE;
-	}
-	fflush(NULL); /* the launcher must not repeat our buffered output */
-	pid = fork();
 	if (pid < 0) {
-		cli_error(CMD, "cannot start the hook launcher: %s", strerror(errno));
-		close(pair[0]);
-		close(pair[1]);
+		cli_error(CMD, "cannot start the hook launcher: %s", strerror((int)-pid));
 		return EXIT_TROUBLE;
 	}
-	if (pid == 0) {
-		close(pair[0]);
-		hook_launcher_main(pair[1], c->exec_command, c->exec_rate);
-	}
-	close(pair[1]);
-	err = hookrun_start(&c->hooks, pair[0], pid, HOOK_MAX_RUNNING, c->exec_rate, now_ns(),
+	if (pid == 0)
+		hook_launcher_main(sock, c->exec_command, c->exec_rate);
+	err = hookrun_start(&c->hooks, sock, pid, HOOK_MAX_RUNNING, c->exec_rate, now_ns(),
 			    HOOK_START_TIMEOUT_MS);
 	if (err) {
 		cli_error(CMD, "the hook launcher did not start: %s", strerror(-err));
@@ -942,20 +923,11 @@ static int enter_sandbox(struct watch_cmd *c)
 		err = sandbox_allow_send(&spec, c->hooks.fd);
 		spec.child = c->hooks.launcher;
 	}
-	if (!err)
-		err = sandbox_apply(&spec);
-	if (err) {
-		cli_error(CMD, "cannot install the system call filter (seccomp): %s; refusing to "
-			       "go on without it", strerror(-err));
+	if (err) { /* more descriptors than a spec holds: a defect, not a condition */
+		cli_error(CMD, "cannot describe the system call filter: %s", strerror(-err));
 		return EXIT_TROUBLE;
 	}
-	if (c->probe_sandbox) {
-		long rc = sandbox_probe_run(c->probe);
-
-		cli_error(CMD, "the sandbox let a forbidden call through (result %ld)", rc);
-		return EXIT_TROUBLE;
-	}
-	return 0;
+	return cli_enter_sandbox(CMD, &spec, c->probe_sandbox ? &c->probe : NULL);
 }
 
 static int run(struct watch_cmd *c)

@@ -161,13 +161,8 @@ check_probes() {
 		status=0
 		LOG=$LAB_TMP/probe-$probe.log
 		lab_exec node "$ARPKIT" daemon -I eth0 --sandbox-probe "$probe" 2>"$LOG" || status=$?
-		t_assert_sigsys "$status" "$LOG" "the worker attempting $probe once started dies of SIGSYS"
+		t_assert_sigsys "$status" "$LOG" "the worker attempting $probe once sandboxed dies of SIGSYS"
 	done
-	if log_has "started: watching"; then
-		t_pass "(it had started: the call came after the filter, not before)"
-	else
-		t_fail "the worker had started before the probe" "$(cat "$LOG")"
-	fi
 }
 
 # As systemd/arpkit.service runs it: DynamicUser (here nobody), CAP_NET_RAW and

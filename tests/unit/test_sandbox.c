@@ -342,15 +342,36 @@ static void test_every_profile_kills_the_probes(void **state)
 	}
 }
 
+/* A file of our own to delete or reopen, named in path. */
+static void temp_file(char path[])
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static void open_pairs(int pair[2], int other[2])
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, other), 0);
+}
+
+static void close_pairs(int pair[2], int other[2])
+{
+	close(pair[0]);
+	close(pair[1]);
+	close(other[0]);
+	close(other[1]);
+}
+
 static void test_parsing_processes(void **state)
 {
 	struct sandbox_spec spec;
 	char path[] = "/tmp/arpkit-sandbox-XXXXXX";
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
+	temp_file(path);
 	for (int profile = SANDBOX_WATCH; profile <= SANDBOX_DAEMON; profile++) {
 		sandbox_spec_init(&spec, (enum sandbox_profile)profile);
 		assert_int_equal(run_sandboxed(&spec, do_parser_day, NULL), SURVIVES);
@@ -372,8 +393,7 @@ static void test_watch_sends_only_where_told(void **state)
 	int pair[2], other[2];
 
 	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, other), 0);
+	open_pairs(pair, other);
 	sandbox_spec_init(&spec, SANDBOX_WATCH);
 	assert_int_equal(sandbox_allow_send(&spec, pair[0]), 0);
 	assert_int_equal(run_sandboxed(&spec, do_send_fd, &pair[0]), SURVIVES);
@@ -394,21 +414,16 @@ static void test_watch_sends_only_where_told(void **state)
 		assert_int_equal(run_sandboxed(&spec, do_socket_refused, stream), SURVIVES);
 		assert_int_equal(run_sandboxed(&spec, do_socket, inet), KILLED);
 	}
-	close(pair[0]);
-	close(pair[1]);
-	close(other[0]);
-	close(other[1]);
+	close_pairs(pair, other);
 }
 
 static void test_watch_database(void **state)
 {
 	struct sandbox_spec spec;
 	char path[] = "/tmp/arpkit-sandbox-XXXXXX";
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
+	temp_file(path);
 	sandbox_spec_init(&spec, SANDBOX_WATCH);
 	/* (A sanitizer's report stats paths, so its build allows that everywhere.) */
 	if (!sandbox_has_sanitizer_extras())
@@ -431,8 +446,7 @@ static void test_daemon(void **state)
 	int unix_dgram[2] = { AF_UNIX, SOCK_DGRAM };
 
 	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, other), 0);
+	open_pairs(pair, other);
 	sandbox_spec_init(&spec, SANDBOX_DAEMON);
 	assert_int_equal(sandbox_allow_send(&spec, pair[0]), 0);
 	/* Metrics: a TCP listener may move on SIGHUP. Nothing else is created. */
@@ -442,10 +456,7 @@ static void test_daemon(void **state)
 	/* Requests to the helper go only to the helper. */
 	assert_int_equal(run_sandboxed(&spec, do_sendmsg_fd, &pair[0]), SURVIVES);
 	assert_int_equal(run_sandboxed(&spec, do_sendmsg_fd, &other[0]), KILLED);
-	close(pair[0]);
-	close(pair[1]);
-	close(other[0]);
-	close(other[1]);
+	close_pairs(pair, other);
 }
 
 static void test_privsep_helper(void **state)
