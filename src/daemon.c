@@ -49,7 +49,8 @@
 #define RECONCILE_EVERY_NS (60 * NS_PER_SEC)
 #define RECONCILE_RETRY_NS (100 * NS_PER_MS)
 #define RUN_RETRY_NS (1 * NS_PER_SEC)
-#define EXTRA_POLLFDS (1 + METRICS_MAX_CLIENTS + 1 + 1)
+/* Netlink events, the helper, the metrics listener and its clients. */
+#define EXTRA_POLLFDS (1 + 1 + 1 + METRICS_MAX_CLIENTS)
 #define PRIVSEP_TIMEOUT_MS 5000
 #define PRIVSEP_REAP_MS 2000
 /* The only filter the helper opens sockets with. */
@@ -1274,7 +1275,7 @@ static int run_loop(struct daemon *d, const sigset_t *unblocked)
 		fds[n].fd = d->privsep.fd;
 		fds[n++].events = POLLIN;
 		metrics_first = n;
-		metrics_count = metrics_server_pollfds(&d->metrics, fds + n, EXTRA_POLLFDS - 1);
+		metrics_count = metrics_server_pollfds(&d->metrics, fds + n, EXTRA_POLLFDS - 2);
 		n += metrics_count;
 		link_first = n;
 		for (struct watched_link *wl = d->links; wl && link_count < 256; wl = wl->next) {
