@@ -68,6 +68,7 @@ void announce_config_default(struct announce_config *cfg)
 	cfg->probe_wait_ns = 50 * NS_PER_MS;
 	cfg->verify = true;
 	cfg->final_wait_ns = 1000 * NS_PER_MS;
+	cfg->request_tha = ANNOUNCE_THA_ZERO;
 }
 
 const char *announce_result_name(enum announce_result result)
@@ -77,9 +78,45 @@ const char *announce_result_name(enum announce_result result)
 	case ANNOUNCE_UNCONFIRMED: return "unconfirmed";
 	case ANNOUNCE_PEER_SILENT: return "peer-silent";
 	case ANNOUNCE_SENT: return "sent";
+	case ANNOUNCE_UNVERIFIED: return "unverified";
 	case ANNOUNCE_PENDING: break;
 	}
 	return "pending";
+}
+
+bool announce_result_is_negative(enum announce_result result)
+{
+	return result != ANNOUNCE_CONFIRMED && result != ANNOUNCE_SENT;
+}
+
+bool announce_tally_is_negative(const struct announce_tally *tally)
+{
+	if (tally->in_conflict)
+		return true;
+	for (int r = 0; r < ANNOUNCE_RESULT_COUNT; r++)
+		if (tally->by_result[r] && announce_result_is_negative((enum announce_result)r))
+			return true;
+	return false;
+}
+
+enum announce_peer_state announce_peer_state(const struct announce_peer *peer)
+{
+	if (peer->confirmed)
+		return ANNOUNCE_PEER_CONFIRMED;
+	if (!peer->arp_answered)
+		return ANNOUNCE_PEER_NO_ANSWER;
+	return peer->echoes_sent ? ANNOUNCE_PEER_NO_ECHO_REPLY : ANNOUNCE_PEER_ANSWERED;
+}
+
+const char *announce_peer_state_name(enum announce_peer_state state)
+{
+	switch (state) {
+	case ANNOUNCE_PEER_NO_ANSWER: return "silent";
+	case ANNOUNCE_PEER_ANSWERED: return "answered";
+	case ANNOUNCE_PEER_NO_ECHO_REPLY: return "no-echo-reply";
+	case ANNOUNCE_PEER_CONFIRMED: return "confirmed";
+	}
+	return "silent";
 }
 
 int announce_run_create(struct announce_run **out, const struct announce_config *cfg,
@@ -92,6 +129,8 @@ int announce_run_create(struct announce_run **out, const struct announce_config 
 	run->cfg = *cfg;
 	if (run->cfg.rounds == 0)
 		run->cfg.rounds = 1;
+	if (run->cfg.request_tha == 0)
+		run->cfg.request_tha = ANNOUNCE_THA_ZERO;
 	run->iface_count = iface_count;
 	run->ifaces = calloc(iface_count ? iface_count : 1, sizeof(*run->ifaces));
 	run->tx = calloc(iface_count ? iface_count : 1, sizeof(*run->tx));
@@ -243,9 +282,29 @@ const struct announce_counters *announce_run_counters(const struct announce_run 
 	return &run->counters;
 }
 
+void announce_run_tally(const struct announce_run *run, struct announce_tally *tally)
+{
+	memset(tally, 0, sizeof(*tally));
+	tally->total = run->count;
+	for (size_t i = 0; i < run->count; i++) {
+		const struct announce_target *t = &run->targets[i];
+
+		if ((unsigned)t->result < ANNOUNCE_RESULT_COUNT)
+			tally->by_result[t->result]++;
+		tally->in_conflict += t->conflict_count > 0;
+	}
+}
+
 static bool target_open(const struct announce_target *t)
 {
 	return t->result == ANNOUNCE_PENDING;
+}
+
+/* Does the target still take part in rounds: until it is proven, or every round when
+ * they were asked for explicitly (switches and appliances that need repetition). */
+static bool target_in_rounds(const struct announce_run *run, const struct announce_target *t)
+{
+	return target_open(t) || run->cfg.every_round;
 }
 
 /* Slot for one more frame on the target's link, flushing a full batch first. */
@@ -294,33 +353,46 @@ static int queue_echo(struct announce_run *run, struct announce_target *t, unsig
 	echo.sequence = (uint16_t)(t - run->targets);
 	link_tx_commit(&run->tx[t->iface], icmp_echo_encode(&echo, ECHO_PAYLOAD, slot, FRAME_MAX));
 	t->peers[p].echo_sent_ns = now;
+	t->peers[p].echoes_sent++;
 	run->counters.frames_sent++;
 	run->counters.echoes++;
 	return err;
 }
 
 /*
- * Frames of one target in a round, by part number: 0 gratuitous request, 1 gratuitous
- * reply, then per peer 2k+2 the directed request and 2k+3 the echo.
- * part_wanted: 1 if that part has a frame to send now, 0 if not, -1 past the last part.
+ * The frames of one target in a round, by part number: the gratuitous forms, then two
+ * parts per peer k, PART_PEERS + 2k asking it ("who-has PEER tell ADDRESS") and
+ * PART_PEERS + 2k + 1 proving it (the echo).
  */
+enum part {
+	PART_REQUEST_ZERO,      /* gratuitous request, target hardware zero (RFC 5227) */
+	PART_REQUEST_BROADCAST, /* gratuitous request, target hardware broadcast */
+	PART_REPLY,             /* gratuitous reply, target hardware = ours (RFC 5944) */
+	PART_PEERS,
+};
+
+/* 1 if that part has a frame to send now, 0 if not, -1 past the last part. */
 static int part_wanted(const struct announce_run *run, const struct announce_target *t,
 		       unsigned part)
 {
 	const struct announce_peer *peer;
+	bool request = run->cfg.form & ANNOUNCE_FORM_REQUEST;
 
-	if (part == 0)
-		return (run->cfg.form & ANNOUNCE_FORM_REQUEST) != 0;
-	if (part == 1)
+	switch (part) {
+	case PART_REQUEST_ZERO:
+		return request && (run->cfg.request_tha & ANNOUNCE_THA_ZERO);
+	case PART_REQUEST_BROADCAST:
+		return request && (run->cfg.request_tha & ANNOUNCE_THA_BROADCAST);
+	case PART_REPLY:
 		return (run->cfg.form & ANNOUNCE_FORM_REPLY) != 0;
-	if ((part - 2) / 2 >= t->peer_count)
+	}
+	if ((part - PART_PEERS) / 2 >= t->peer_count)
 		return -1;
-	peer = &t->peers[(part - 2) / 2];
-	if (peer->confirmed)
-		return 0;
-	if (part % 2 == 0)
-		return 1;
-	return run->cfg.verify && peer->arp_answered;
+	peer = &t->peers[(part - PART_PEERS) / 2];
+	/* Asking a proven peer again is what repeated rounds are for; proving it is not. */
+	if ((part - PART_PEERS) % 2 == 0)
+		return !peer->confirmed || run->cfg.every_round;
+	return run->cfg.verify && peer->arp_answered && !peer->confirmed;
 }
 
 static int queue_part(struct announce_run *run, struct announce_target *t, unsigned part,
@@ -330,19 +402,21 @@ static int queue_part(struct announce_run *run, struct announce_target *t, unsig
 	struct announce_peer *peer;
 	struct arp_frame f;
 
-	if (part == 0) {
-		arp_make_announce_request(&f, mac, t->addr);
+	switch (part) {
+	case PART_REQUEST_ZERO:
+	case PART_REQUEST_BROADCAST:
+		arp_make_announce_request_tha(&f, mac, t->addr, part == PART_REQUEST_ZERO ?
+					      &mac_zero : &mac_broadcast);
 		run->counters.announcements++;
 		return queue_arp(run, t->iface, &f);
-	}
-	if (part == 1) {
+	case PART_REPLY:
 		arp_make_announce_reply(&f, mac, t->addr);
 		run->counters.announcements++;
 		return queue_arp(run, t->iface, &f);
 	}
-	peer = &t->peers[(part - 2) / 2];
-	if (part % 2)
-		return queue_echo(run, t, (part - 2) / 2, now);
+	peer = &t->peers[(part - PART_PEERS) / 2];
+	if ((part - PART_PEERS) % 2)
+		return queue_echo(run, t, (part - PART_PEERS) / 2, now);
 	/* Broadcast until the peer has told us its MAC, then addressed to it alone. */
 	arp_make_request(&f, mac, t->addr, peer->peer,
 			 peer->arp_answered ? &peer->peer_mac : &mac_broadcast);
@@ -396,7 +470,7 @@ static bool pass_round(struct announce_run *run, uint64_t now, int *err)
 {
 	while (run->cursor < run->count && !*err) {
 		struct announce_target *t = &run->targets[run->cursor];
-		int wanted = target_open(t) ? part_wanted(run, t, run->part) : -1;
+		int wanted = target_in_rounds(run, t) ? part_wanted(run, t, run->part) : -1;
 
 		if (wanted < 0) {
 			run->cursor++;
@@ -428,8 +502,10 @@ static void finalize_target(struct announce_run *run, struct announce_target *t,
 		else
 			any_silent = true;
 	}
-	if (!run->cfg.verify || t->peer_count == 0)
+	if (!run->cfg.verify)
 		t->result = ANNOUNCE_SENT;
+	else if (t->peer_count == 0)
+		t->result = ANNOUNCE_UNVERIFIED;
 	else if (any_unconfirmed)
 		t->result = ANNOUNCE_UNCONFIRMED;
 	else if (any_silent)
@@ -445,6 +521,15 @@ static void finish(struct announce_run *run, uint64_t now)
 	for (size_t i = 0; i < run->count; i++)
 		finalize_target(run, &run->targets[i], now);
 	run->phase = PHASE_DONE;
+}
+
+/* Every target proven and nothing left to send: the run may end early. Rounds asked
+ * for explicitly are all sent first. */
+static bool all_proven(const struct announce_run *run)
+{
+	if (run->unresolved || run->phase < PHASE_ROUND || run->phase == PHASE_DONE)
+		return false;
+	return !run->cfg.every_round || run->phase == PHASE_FINAL_WAIT;
 }
 
 static void begin_pass(struct announce_run *run, enum phase phase)
@@ -527,8 +612,7 @@ int announce_run_step(struct announce_run *run, uint64_t now, uint64_t *next)
 		}
 		/* Everything proven before the schedule ran out: stop repeating, once
 		 * another holder has had its chance to answer the probe. */
-		if (run->unresolved == 0 && run->phase != PHASE_DONE && run->phase >= PHASE_ROUND &&
-		    now >= run->probe_window_end_ns)
+		if (all_proven(run) && now >= run->probe_window_end_ns)
 			finish(run, now);
 	}
 	if (!err)
@@ -544,7 +628,7 @@ int announce_run_step(struct announce_run *run, uint64_t now, uint64_t *next)
 		break;
 	default:
 		*next = run->deadline_ns;
-		if (run->unresolved == 0 && run->probe_window_end_ns < *next)
+		if (all_proven(run) && run->probe_window_end_ns < *next)
 			*next = run->probe_window_end_ns;
 		if (run->echo_head != run->echo_tail)
 			*next = pacer_next(&run->pacer, now);

@@ -7,6 +7,10 @@
  * It is a state machine over borrowed links, so the one-shot command and the daemon
  * drive the same code from their own poll loops: announce_run_step() sends what is
  * due and says when it next wants to run, announce_run_on_frame() takes what arrived.
+ *
+ * A round is a sequence of roles, not of ARP frames: the gratuitous forms, then per
+ * peer "ask" and "prove". Only the frame makers are ARP's, so Neighbor Discovery
+ * (unsolicited NA, directed NS, ICMPv6 echo) can take the same rounds.
  */
 #ifndef ARPKIT_ANNOUNCE_H
 #define ARPKIT_ANNOUNCE_H
@@ -25,13 +29,26 @@ enum announce_form {
 	ANNOUNCE_FORM_BOTH = ANNOUNCE_FORM_REQUEST | ANNOUNCE_FORM_REPLY,
 };
 
+/* Target hardware address of the gratuitous request (bits). RFC 5227 (2.1.1, 2.3)
+ * sets zeros; keepalived, Pacemaker's send_arp and arping -U set the broadcast
+ * address, and some devices update their cache only for one of the two. */
+enum announce_tha {
+	ANNOUNCE_THA_ZERO = 1 << 0,
+	ANNOUNCE_THA_BROADCAST = 1 << 1,
+	ANNOUNCE_THA_BOTH = ANNOUNCE_THA_ZERO | ANNOUNCE_THA_BROADCAST,
+};
+
+/* What became of one address. Names (announce_result_name) are shared by the
+ * command, the daemon and their JSON; new results are added at the end. */
 enum announce_result {
 	ANNOUNCE_PENDING,
 	ANNOUNCE_CONFIRMED,   /* every peer's echo reply came back to us */
 	ANNOUNCE_UNCONFIRMED, /* a peer answered ARP, but its echo reply never reached us */
 	ANNOUNCE_PEER_SILENT, /* a peer never answered ARP at all */
-	ANNOUNCE_SENT,        /* no verification asked for, or no peer to ask */
+	ANNOUNCE_SENT,        /* announced with verification turned off (cfg.verify false) */
+	ANNOUNCE_UNVERIFIED,  /* verification asked for, but no peer to verify through */
 };
+#define ANNOUNCE_RESULT_COUNT (ANNOUNCE_UNVERIFIED + 1)
 
 #define ANNOUNCE_MAX_CONFLICTS 4
 
@@ -46,6 +63,9 @@ struct announce_config {
 	bool verify;              /* echo through each peer */
 	uint64_t final_wait_ns;   /* after the last round, for late replies */
 	uint16_t echo_ident;      /* ICMP identifier of this run */
+	unsigned request_tha;     /* enum announce_tha bits; 0 counts as ANNOUNCE_THA_ZERO */
+	bool every_round;         /* send all rounds even to confirmed addresses (proof still
+				   * ends their echoes); else an address stops once confirmed */
 };
 
 /* Defaults for the command line and the daemon. */
@@ -65,7 +85,20 @@ struct announce_peer {
 	bool confirmed;
 	uint64_t echo_sent_ns;
 	uint64_t rtt_ns;
+	unsigned echoes_sent;     /* echo requests sent to this peer for this address */
 };
+
+/* What one peer did for one address, from the fields above. */
+enum announce_peer_state {
+	ANNOUNCE_PEER_NO_ANSWER,     /* never answered ARP */
+	ANNOUNCE_PEER_ANSWERED,      /* answered ARP; no echo was sent (verification off) */
+	ANNOUNCE_PEER_NO_ECHO_REPLY, /* answered ARP; echoes went out, no reply came back */
+	ANNOUNCE_PEER_CONFIRMED,     /* its echo reply came back to our MAC */
+};
+
+enum announce_peer_state announce_peer_state(const struct announce_peer *peer);
+/* "silent", "answered", "no-echo-reply", "confirmed". */
+const char *announce_peer_state_name(enum announce_peer_state state);
 
 struct announce_target {
 	struct in_addr addr;
@@ -81,6 +114,13 @@ struct announce_target {
 struct announce_counters {
 	uint64_t frames_sent;
 	uint64_t probes, announcements, directed_requests, echoes;
+};
+
+/* The results of a run counted by kind. */
+struct announce_tally {
+	size_t total;
+	size_t by_result[ANNOUNCE_RESULT_COUNT];
+	size_t in_conflict;       /* addresses another MAC claimed (any result) */
 };
 
 struct announce_run;
@@ -107,6 +147,15 @@ const struct announce_target *announce_run_targets(const struct announce_run *ru
 const struct announce_counters *announce_run_counters(const struct announce_run *run);
 void announce_run_free(struct announce_run *run);
 
+void announce_run_tally(const struct announce_run *run, struct announce_tally *tally);
+
+/* "confirmed", "unconfirmed", "peer-silent", "sent", "unverified" ("pending"). */
 const char *announce_result_name(enum announce_result result);
+/* A negative answer: the address is not proven although proof was asked for
+ * (unconfirmed, peer-silent, unverified, or still pending). confirmed and sent
+ * (verification off) are not. A conflict is negative whatever the result. */
+bool announce_result_is_negative(enum announce_result result);
+/* Negative results plus addresses in conflict: the command's exit status 1. */
+bool announce_tally_is_negative(const struct announce_tally *tally);
 
 #endif

@@ -271,7 +271,13 @@ void arp_make_probe(struct arp_frame *f, const struct mac *src, struct in_addr t
 
 void arp_make_announce_request(struct arp_frame *f, const struct mac *src, struct in_addr addr)
 {
-	arp_fill(f, ARP_OP_REQUEST, src, &mac_broadcast, addr, &mac_zero, addr);
+	arp_make_announce_request_tha(f, src, addr, &mac_zero);
+}
+
+void arp_make_announce_request_tha(struct arp_frame *f, const struct mac *src,
+				   struct in_addr addr, const struct mac *tha)
+{
+	arp_fill(f, ARP_OP_REQUEST, src, &mac_broadcast, addr, tha, addr);
 }
 
 void arp_make_announce_reply(struct arp_frame *f, const struct mac *src, struct in_addr addr)

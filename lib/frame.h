@@ -103,8 +103,12 @@ uint16_t inet_checksum(const void *data, size_t len);
 /* Helpers that fill an arp_frame for the shapes arpkit sends. */
 /* RFC 5227 probe: who-has TARGET tell 0.0.0.0, broadcast. */
 void arp_make_probe(struct arp_frame *f, const struct mac *src, struct in_addr target);
-/* RFC 5227 announcement: who-has ADDR tell ADDR, broadcast. */
+/* RFC 5227 announcement: who-has ADDR tell ADDR, broadcast, target hardware zero. */
 void arp_make_announce_request(struct arp_frame *f, const struct mac *src, struct in_addr addr);
+/* The same with another target hardware address: keepalived, Pacemaker's send_arp and
+ * arping -U put the broadcast address there, and some devices learn only from that. */
+void arp_make_announce_request_tha(struct arp_frame *f, const struct mac *src,
+				   struct in_addr addr, const struct mac *tha);
 /* Gratuitous reply: ADDR is-at SRC, THA = SHA (RFC 5944), broadcast. */
 void arp_make_announce_reply(struct arp_frame *f, const struct mac *src, struct in_addr addr);
 /* Ordinary request: who-has TARGET tell SENDER_IP, to dst (broadcast or unicast). */

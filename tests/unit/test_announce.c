@@ -92,6 +92,7 @@ static uint64_t step(struct fixture *f)
 /* Reads every frame sent so far; counts them by kind into the arguments. */
 struct sent {
 	unsigned probes, garp_requests, garp_replies, directed, echoes;
+	unsigned requests_tha_zero, requests_tha_broadcast; /* of garp_requests */
 	struct icmp_echo last_echo;
 };
 
@@ -110,10 +111,15 @@ static struct sent drain(struct fixture *f)
 			assert_true(mac_equal(&a.sha, &our_mac));
 			if (arp_is_probe(&a))
 				s.probes++;
-			else if (a.op == ARP_OP_REQUEST && a.spa.s_addr == a.tpa.s_addr)
+			else if (a.op == ARP_OP_REQUEST && a.spa.s_addr == a.tpa.s_addr) {
 				s.garp_requests++;
-			else if (a.op == ARP_OP_REPLY)
+				s.requests_tha_zero += mac_is_zero(&a.tha);
+				s.requests_tha_broadcast += mac_is_broadcast(&a.tha);
+				assert_true(mac_is_broadcast(&a.eth.dst));
+			} else if (a.op == ARP_OP_REPLY) {
 				s.garp_replies++;
+				assert_true(mac_equal(&a.tha, &our_mac)); /* RFC 5944 */
+			}
 			else if (a.tpa.s_addr == f->peer.s_addr)
 				s.directed++;
 			else
@@ -352,6 +358,179 @@ static void test_duplicates_added_once(void **state)
 	assert_int_equal(s.probes, 3);
 }
 
+/* Runs the schedule to its end; the router answers ARP for the given address each
+ * time it is asked, and echoes when echo_back. Returns every frame sent, added up. */
+static struct sent run_to_end(struct fixture *f, const char *answer_for, bool echo_back)
+{
+	struct sent s = {0}, round;
+	int guard = 0;
+
+	while (!announce_run_done(f->run) && guard++ < 200) {
+		uint64_t next = step(f);
+
+		round = drain(f);
+		s.probes += round.probes;
+		s.garp_requests += round.garp_requests;
+		s.garp_replies += round.garp_replies;
+		s.requests_tha_zero += round.requests_tha_zero;
+		s.requests_tha_broadcast += round.requests_tha_broadcast;
+		s.directed += round.directed;
+		s.echoes += round.echoes;
+		if (answer_for && round.directed)
+			router_answers(f, answer_for);
+		if (answer_for && echo_back && round.echoes)
+			router_echoes(f, answer_for, f->cfg.echo_ident);
+		/* As the wait would: a frame that arrived is served at once. */
+		if (next > f->now && !(answer_for && (round.directed || (echo_back && round.echoes))))
+			f->now = next;
+	}
+	assert_true(announce_run_done(f->run));
+	return s;
+}
+
+/* Verification asked for and no peer to ask: unverified, never "sent". */
+static void test_no_peer_is_unverified(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {"192.0.2.10"};
+	const struct announce_target *t;
+	struct announce_tally tally;
+	size_t n;
+
+	f->iface.peer_count = 0;
+	f->cfg.rounds = 2;
+	f->cfg.interval_ns = 10 * NS_PER_MS;
+	start(f, addrs, 1);
+	run_to_end(f, NULL, false);
+	t = announce_run_targets(f->run, &n);
+	assert_int_equal(t[0].result, ANNOUNCE_UNVERIFIED);
+	assert_string_equal(announce_result_name(t[0].result), "unverified");
+	announce_run_tally(f->run, &tally);
+	assert_int_equal(tally.total, 1);
+	assert_int_equal(tally.by_result[ANNOUNCE_UNVERIFIED], 1);
+	assert_true(announce_tally_is_negative(&tally));
+}
+
+static void test_no_verify_is_sent(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {"192.0.2.10", "192.0.2.11"};
+	const struct announce_target *t;
+	struct announce_tally tally;
+	struct sent s;
+	size_t n;
+
+	f->cfg.verify = false;
+	f->cfg.rounds = 1;
+	start(f, addrs, 2);
+	s = run_to_end(f, "192.0.2.10", false);
+	assert_int_equal(s.echoes, 0);
+	t = announce_run_targets(f->run, &n);
+	assert_int_equal(t[0].result, ANNOUNCE_SENT);
+	assert_int_equal(t[1].result, ANNOUNCE_SENT);
+	/* The router answered for .10, but no echo was sent: not "no echo reply". */
+	assert_int_equal(announce_peer_state(&t[0].peers[0]), ANNOUNCE_PEER_ANSWERED);
+	assert_int_equal(announce_peer_state(&t[1].peers[0]), ANNOUNCE_PEER_NO_ANSWER);
+	announce_run_tally(f->run, &tally);
+	assert_int_equal(tally.by_result[ANNOUNCE_SENT], 2);
+	assert_false(announce_tally_is_negative(&tally));
+}
+
+/* An echo that went out and never came back is "no-echo-reply". */
+static void test_peer_states(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {"192.0.2.10"};
+	const struct announce_target *t;
+	size_t n;
+
+	f->cfg.rounds = 1;
+	f->cfg.final_wait_ns = 100 * NS_PER_MS;
+	start(f, addrs, 1);
+	run_to_end(f, "192.0.2.10", false);
+	t = announce_run_targets(f->run, &n);
+	assert_int_equal(t[0].result, ANNOUNCE_UNCONFIRMED);
+	assert_true(t[0].peers[0].echoes_sent >= 1);
+	assert_int_equal(announce_peer_state(&t[0].peers[0]), ANNOUNCE_PEER_NO_ECHO_REPLY);
+	assert_string_equal(announce_peer_state_name(ANNOUNCE_PEER_NO_ECHO_REPLY), "no-echo-reply");
+}
+
+/* The default stops an address once it is confirmed; rounds asked for by number are
+ * all sent (gratuitous forms and the request to the peer), echoes end at the proof. */
+static void test_every_round_after_confirmation(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {"192.0.2.10"};
+	const struct announce_target *t;
+	struct sent s;
+	size_t n;
+
+	f->cfg.rounds = 5;
+	f->cfg.interval_ns = 100 * NS_PER_MS;
+	f->cfg.every_round = true;
+	start(f, addrs, 1);
+	s = run_to_end(f, "192.0.2.10", true);
+	t = announce_run_targets(f->run, &n);
+	assert_int_equal(t[0].result, ANNOUNCE_CONFIRMED);
+	assert_int_equal(s.garp_requests, 5);
+	assert_int_equal(s.garp_replies, 5);
+	assert_int_equal(s.directed, 5);
+	assert_int_equal(s.echoes, 1);
+	/* Confirmed in the first round, reported when it was confirmed. */
+	assert_true(t[0].elapsed_ns < f->cfg.interval_ns);
+}
+
+static void test_default_rounds_stop_at_confirmation(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {"192.0.2.10"};
+	const struct announce_target *t;
+	struct sent s;
+	size_t n;
+
+	f->cfg.rounds = 5;
+	f->cfg.interval_ns = 100 * NS_PER_MS;
+	start(f, addrs, 1);
+	s = run_to_end(f, "192.0.2.10", true);
+	t = announce_run_targets(f->run, &n);
+	assert_int_equal(t[0].result, ANNOUNCE_CONFIRMED);
+	assert_int_equal(s.garp_requests, 1);
+	assert_int_equal(s.directed, 1);
+}
+
+/* The gratuitous request's target hardware address: zero, broadcast, or both. */
+static void test_request_tha(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {"192.0.2.10", "192.0.2.11"};
+	static const struct {
+		unsigned tha;
+		unsigned zero, broadcast;
+	} cases[] = {
+		{0, 2, 0}, /* unset: RFC 5227 */
+		{ANNOUNCE_THA_ZERO, 2, 0},
+		{ANNOUNCE_THA_BROADCAST, 0, 2},
+		{ANNOUNCE_THA_BOTH, 2, 2},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sent s;
+
+		f->cfg.request_tha = cases[i].tha;
+		f->cfg.rounds = 1;
+		f->cfg.verify = false;
+		f->cfg.probe = false;
+		start(f, addrs, 2);
+		s = run_to_end(f, NULL, false);
+		assert_int_equal(s.requests_tha_zero, cases[i].zero);
+		assert_int_equal(s.requests_tha_broadcast, cases[i].broadcast);
+		assert_int_equal(s.garp_requests, cases[i].zero + cases[i].broadcast);
+		assert_int_equal(s.garp_replies, 2);
+		announce_run_free(f->run);
+		f->run = NULL;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +539,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conflict_from_probe_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_form_and_pacing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_added_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_peer_is_unverified, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_verify_is_sent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_round_after_confirmation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_rounds_stop_at_confirmation, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_tha, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("announce engine", tests, NULL, NULL);
