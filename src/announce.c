@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "announce.h"
+#include "announce_out.h"
 #include "caps.h"
 #include "cli.h"
 #include "clock.h"
@@ -33,6 +34,7 @@ struct wanted_target {
 
 struct announce_cmd {
 	const char *ifname;
+	const char *label;  /* -I named an address label: only its addresses by default */
 	bool force, json, quiet, verify_off;
 	struct announce_config cfg;
 	struct in_addr extra_peers[MAX_PEERS];
@@ -49,7 +51,7 @@ struct announce_cmd {
 };
 
 static const char usage_text[] =
-	"Usage: arpkit announce [-I IFACE] [OPTIONS] [ADDRESS...]\n"
+	"Usage: arpkit announce [-I IFACE] [OPTIONS] [ADDRESS[/PREFIX]...]\n"
 	"\n"
 	"Tell every neighbour that ADDRESS now lives at this host's MAC, and prove it.\n"
 	"For each address: an RFC 5227 probe for another holder, then per round a\n"
@@ -57,14 +59,21 @@ static const char usage_text[] =
 	"ADDRESS\" to each peer; then an ICMP echo from ADDRESS to each peer whose reply\n"
 	"must come back to this host.\n"
 	"\n"
-	"  ADDRESS            an IPv4 address held on the interface (default: all of them,\n"
-	"                     primary and secondary)\n"
-	"  -I, --interface IF the interface (default: every up, ARP-capable, non-loopback one)\n"
+	"  ADDRESS[/PREFIX]   an IPv4 address held on the interface (default: all of them,\n"
+	"                     primary and secondary); a /PREFIX pasted from `ip addr`\n"
+	"                     must be the prefix configured there\n"
+	"  -I, --interface IF the interface, or an address label such as eth0:vip (its\n"
+	"                     device; by default only the label's addresses); default:\n"
+	"                     every up, ARP-capable, non-loopback interface\n"
 	"      --peer ADDR    also ask and verify through ADDR (repeatable; default peers\n"
 	"                     are the gateways of the routes through the interface)\n"
 	"      --force        announce an address this host does not hold (hijacks traffic)\n"
 	"      --form F       request, reply or both (default both)\n"
-	"  -c, --count N      rounds (default 3); an address stops once confirmed\n"
+	"      --tha T        target hardware address of the gratuitous request: zero\n"
+	"                     (RFC 5227, the default), broadcast (as keepalived, Pacemaker\n"
+	"                     and arping -U send it) or both (two requests per round)\n"
+	"  -c, --count N      rounds (default 3, and an address stops once confirmed);\n"
+	"                     an explicit N sends all N rounds, confirmed or not\n"
 	"  -i, --interval MS  between rounds (default 1000)\n"
 	"      --doubling     double the interval after each round\n"
 	"      --rate PPS     frame rate cap over all interfaces, or 'max' (default 50000)\n"
@@ -76,16 +85,20 @@ static const char usage_text[] =
 	"  -q, --quiet        no summary line on stderr\n"
 	"  -h, --help         this text\n"
 	"\n"
-	"Results: confirmed (the echo reply came back to us), unconfirmed (the peer\n"
-	"answered ARP, its echo reply did not reach us), peer-silent (a peer never\n"
-	"answered), sent (no verification). Another MAC answering the probe or claiming\n"
-	"the address is a conflict.\n"
-	"Exit status: 0 all confirmed (or sent with --no-verify), 1 some not confirmed or\n"
-	"a conflict, 2 usage or system error (nothing is sent), or interrupted.\n";
+	"Results, and the exit status each gives:\n"
+	"  confirmed    every peer's echo reply came back to this host: proven (0)\n"
+	"  unconfirmed  a peer answered ARP, but its echo reply did not reach this host (1)\n"
+	"  peer-silent  a peer never answered ARP (1)\n"
+	"  unverified   nothing to verify through: no gateway route and no --peer (1)\n"
+	"  sent         announced without proof, as --no-verify asked (0)\n"
+	"  CONFLICT MAC another MAC answered the probe or claimed the address (1, with\n"
+	"               any result)\n"
+	"Exit status: 0 every address confirmed (or sent with --no-verify), 1 any other\n"
+	"result or a conflict, 2 usage or system error (nothing is sent), or interrupted.\n";
 
 enum {
 	OPT_PEER = 256, OPT_FORCE, OPT_FORM, OPT_RATE, OPT_NO_VERIFY, OPT_NO_PROBE,
-	OPT_PROBE_WAIT, OPT_WAIT, OPT_JSON, OPT_DOUBLING,
+	OPT_PROBE_WAIT, OPT_WAIT, OPT_JSON, OPT_DOUBLING, OPT_THA,
 };
 
 static const struct option long_options[] = {
@@ -93,6 +106,7 @@ static const struct option long_options[] = {
 	{"peer", required_argument, NULL, OPT_PEER},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"form", required_argument, NULL, OPT_FORM},
+	{"tha", required_argument, NULL, OPT_THA},
 	{"count", required_argument, NULL, 'c'},
 	{"interval", required_argument, NULL, 'i'},
 	{"doubling", no_argument, NULL, OPT_DOUBLING},
@@ -115,6 +129,19 @@ static int parse_form(const char *text, unsigned *form)
 		*form = ANNOUNCE_FORM_REPLY;
 	else if (!strcmp(text, "both"))
 		*form = ANNOUNCE_FORM_BOTH;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_tha(const char *text, unsigned *tha)
+{
+	if (!strcmp(text, "zero"))
+		*tha = ANNOUNCE_THA_ZERO;
+	else if (!strcmp(text, "broadcast"))
+		*tha = ANNOUNCE_THA_BROADCAST;
+	else if (!strcmp(text, "both"))
+		*tha = ANNOUNCE_THA_BOTH;
 	else
 		return -EINVAL;
 	return 0;
@@ -147,10 +174,18 @@ static int parse_options(struct announce_cmd *c, int argc, char **argv)
 				return cli_usage_error(CMD, "--form '%s' is not request, reply or both",
 						       optarg);
 			break;
+		case OPT_THA:
+			if (parse_tha(optarg, &c->cfg.request_tha) < 0)
+				return cli_usage_error(CMD, "--tha '%s' is not zero, broadcast or both",
+						       optarg);
+			break;
 		case 'c':
 			if (!cli_parse_ulong(CMD, "--count", optarg, 1, 100, &n))
 				return EXIT_TROUBLE;
 			c->cfg.rounds = (unsigned)n;
+			/* Asked for by number: as send_arp, garp_master_repeat and arp_count
+			 * do, every round goes out, whatever the proof says. */
+			c->cfg.every_round = true;
 			break;
 		case 'i':
 			if (!cli_parse_ulong(CMD, "--interval", optarg, 1, 3600000, &n))
@@ -211,16 +246,33 @@ static void add_chosen(struct announce_cmd *c, const struct nl_link *l)
 	link_init(&ifc->io);
 }
 
+/*
+ * -I takes an interface or an address label ("eth0:vip", as `ip addr` and ifconfig
+ * aliases show it): the label's device, and without ADDRESS arguments the addresses
+ * that carry the label. A label that no address carries is refused rather than taken
+ * for its whole device: announce's answer is a proof about addresses, and a label
+ * left in a failover script after its address went would otherwise prove other
+ * addresses than the ones meant.
+ */
 static int choose_interfaces(struct announce_cmd *c)
 {
 	const struct nl_link *l;
+	enum netsel_match how;
 
 	c->chosen = calloc(c->net.links.count ? c->net.links.count : 1, sizeof(*c->chosen));
 	if (!c->chosen)
 		return EXIT_TROUBLE;
 	if (c->ifname) {
-		if (cli_select_link(CMD, &c->net, c->ifname, 0, &l))
+		if (cli_select_link(CMD, &c->net, c->ifname, NETSEL_NEED_UP, &l))
 			return EXIT_TROUBLE;
+		netsel_link_by_name(&c->net, c->ifname, &how);
+		if (how == NETSEL_MATCH_DEVICE) {
+			cli_error(CMD, "no address carries the label '%s'; to announce on its device, "
+				       "use -I %s", c->ifname, l->name);
+			return EXIT_TROUBLE;
+		}
+		if (how == NETSEL_MATCH_LABEL)
+			c->label = c->ifname;
 		add_chosen(c, l);
 		return 0;
 	}
@@ -233,85 +285,140 @@ static int choose_interfaces(struct announce_cmd *c)
 	return 0;
 }
 
-static const struct nl_addr *find_held(const struct announce_cmd *c, int ifindex,
-				       struct in_addr addr)
+/* The chosen interface holding addr, where it has prefixlen if one holds it so
+ * (prefixlen < 0: any); -1 if none holds it. */
+static int chosen_holder(const struct announce_cmd *c, const struct ipaddr *addr, int prefixlen,
+			 const struct nl_addr **held)
 {
-	for (size_t i = 0; i < c->net.addrs.count; i++)
-		if (c->net.addrs.items[i].ifindex == ifindex &&
-		    c->net.addrs.items[i].addr.v4.s_addr == addr.s_addr)
-			return &c->net.addrs.items[i];
-	return NULL;
+	int found = -1;
+
+	for (unsigned k = 0; k < c->chosen_count; k++) {
+		const struct nl_addr *a = netsel_held(&c->net, c->chosen[k].info.ifindex, addr);
+
+		if (!a || (found >= 0 && (prefixlen < 0 || (int)a->prefixlen != prefixlen)))
+			continue;
+		found = (int)k;
+		*held = a;
+		if (prefixlen < 0 || (int)a->prefixlen == prefixlen)
+			break;
+	}
+	return found;
 }
 
-/* An interface whose configured subnets contain addr (for --force and peers). */
-static int iface_on_link(const struct announce_cmd *c, struct in_addr addr)
+/* The chosen interface with a subnet containing addr, the longest prefix first; -1 if
+ * none: ARP cannot reach addr from here. */
+static int chosen_on_link(const struct announce_cmd *c, const struct ipaddr *addr,
+			  const struct nl_addr **subnet)
+{
+	const struct nl_addr *best = NULL;
+	int found = -1;
+
+	for (unsigned k = 0; k < c->chosen_count; k++) {
+		const struct nl_addr *a = netsel_on_link(&c->net, c->chosen[k].info.ifindex, addr);
+
+		if (a && (!best || a->prefixlen > best->prefixlen)) {
+			best = a;
+			found = (int)k;
+		}
+	}
+	*subnet = best;
+	return found;
+}
+
+/* ADDRESS, or ADDRESS/PREFIX as `ip addr` shows it (*prefixlen -1 without one). */
+static int parse_address(const char *text, struct in_addr *addr, int *prefixlen)
+{
+	unsigned bits;
+
+	*prefixlen = -1;
+	if (!strchr(text, '/'))
+		return ipv4_parse(text, addr);
+	if (ipv4_parse_cidr(text, addr, &bits) < 0)
+		return -EINVAL;
+	*prefixlen = (int)bits;
+	return 0;
+}
+
+/* Repeats are fine: the engine keeps each (interface, address) once. */
+static void add_target(struct announce_cmd *c, struct in_addr addr, unsigned iface)
+{
+	c->targets[c->target_count].addr = addr;
+	c->targets[c->target_count].iface = iface;
+	c->target_count++;
+}
+
+/* One ADDRESS argument: the chosen interface that holds it (or, with --force, whose
+ * subnet contains it), its prefix checked against the one configured there. */
+static int choose_named_target(struct announce_cmd *c, const char *text)
+{
+	char addr_text[IPV4_STRLEN], have_text[IPV4_STRLEN];
+	const struct nl_addr *held = NULL;
+	struct in_addr addr;
+	struct ipaddr target;
+	int prefixlen, k;
+
+	if (parse_address(text, &addr, &prefixlen) < 0)
+		return cli_usage_error(CMD, "invalid IPv4 address '%s'", text);
+	target = ipaddr_v4(addr);
+	ipv4_format(addr, addr_text);
+	k = chosen_holder(c, &target, prefixlen, &held);
+	if (k < 0 && c->force) {
+		k = chosen_on_link(c, &target, &held);
+		if (k < 0 && c->ifname)
+			k = 0; /* told where: on no subnet of it is the user's call */
+	}
+	if (k < 0) {
+		if (c->force)
+			cli_error(CMD, "%s is on no subnet of any interface; name one with -I", addr_text);
+		else
+			cli_error(CMD, "%s is not configured on %s; announcing an address this host "
+				       "does not hold hijacks its traffic (--force to do it anyway)",
+				  addr_text, c->ifname ? c->ifname : "any ARP interface");
+		return EXIT_TROUBLE;
+	}
+	if (prefixlen >= 0 && held && (int)held->prefixlen != prefixlen) {
+		cli_error(CMD, "'%s': the prefix is /%u on %s (%s/%u); give %s or %s/%u", text,
+			  held->prefixlen, c->chosen[k].info.name,
+			  ipv4_format(held->addr.v4, have_text), held->prefixlen, addr_text,
+			  addr_text, held->prefixlen);
+		return EXIT_TROUBLE;
+	}
+	add_target(c, addr, (unsigned)k);
+	return 0;
+}
+
+/* Without ADDRESS arguments: every address held on the chosen interfaces (only the
+ * label's, for -I LABEL), primary and secondary, scope host excepted. */
+static int choose_held_targets(struct announce_cmd *c)
 {
 	for (unsigned k = 0; k < c->chosen_count; k++)
 		for (size_t i = 0; i < c->net.addrs.count; i++) {
 			const struct nl_addr *a = &c->net.addrs.items[i];
 
-			if (a->ifindex == c->chosen[k].info.ifindex &&
-			    ipv4_in_subnet(addr, a->addr.v4, a->prefixlen))
-				return (int)k;
+			if (a->ifindex != c->chosen[k].info.ifindex || a->addr.family != AF_INET ||
+			    a->scope == RT_SCOPE_HOST || (c->label && strcmp(a->label, c->label)))
+				continue;
+			add_target(c, a->addr.v4, k);
 		}
-	return -1;
-}
-
-/* Repeats are fine: the engine keeps each (interface, address) once. */
-static int add_target(struct announce_cmd *c, struct in_addr addr, unsigned iface)
-{
-	c->targets[c->target_count].addr = addr;
-	c->targets[c->target_count].iface = iface;
-	c->target_count++;
-	return 0;
+	if (c->target_count)
+		return 0;
+	cli_error(CMD, "no IPv4 address on %s to announce",
+		  c->ifname ? c->ifname : "any ARP interface");
+	return EXIT_TROUBLE;
 }
 
 static int choose_targets(struct announce_cmd *c)
 {
-	char text[IPV4_STRLEN];
+	int status = 0;
 
 	c->targets = calloc((size_t)c->addr_arg_count + c->net.addrs.count + 1, sizeof(*c->targets));
 	if (!c->targets)
 		return EXIT_TROUBLE;
-	for (int a = 0; a < c->addr_arg_count; a++) {
-		struct in_addr addr;
-		int found = -1;
-
-		if (ipv4_parse(c->addr_args[a], &addr) < 0)
-			return cli_usage_error(CMD, "invalid IPv4 address '%s'", c->addr_args[a]);
-		for (unsigned k = 0; k < c->chosen_count && found < 0; k++)
-			if (find_held(c, c->chosen[k].info.ifindex, addr))
-				found = (int)k;
-		if (found < 0 && c->force)
-			found = c->ifname ? 0 : iface_on_link(c, addr);
-		if (found < 0) {
-			if (c->force)
-				cli_error(CMD, "%s is on no subnet of any interface; name one with -I",
-					  ipv4_format(addr, text));
-			else
-				cli_error(CMD, "%s is not configured on %s; announcing an address this "
-					       "host does not hold hijacks its traffic (--force to do it "
-					       "anyway)", ipv4_format(addr, text),
-					  c->ifname ? c->ifname : "any ARP interface");
-			return EXIT_TROUBLE;
-		}
-		add_target(c, addr, (unsigned)found);
-	}
-	if (c->addr_arg_count == 0) {
-		for (unsigned k = 0; k < c->chosen_count; k++)
-			for (size_t i = 0; i < c->net.addrs.count; i++) {
-				const struct nl_addr *a = &c->net.addrs.items[i];
-
-				if (a->ifindex == c->chosen[k].info.ifindex && a->scope != RT_SCOPE_HOST)
-					add_target(c, a->addr.v4, k);
-			}
-		if (c->target_count == 0) {
-			cli_error(CMD, "no IPv4 address on %s to announce",
-				  c->ifname ? c->ifname : "any ARP interface");
-			return EXIT_TROUBLE;
-		}
-	}
-	return 0;
+	for (int a = 0; a < c->addr_arg_count && status == 0; a++)
+		status = choose_named_target(c, c->addr_args[a]);
+	if (status == 0 && c->addr_arg_count == 0)
+		status = choose_held_targets(c);
+	return status;
 }
 
 static void add_peer(struct chosen_iface *ifc, struct in_addr peer)
@@ -323,22 +430,25 @@ static void add_peer(struct chosen_iface *ifc, struct in_addr peer)
 		ifc->peers[ifc->peer_count++] = peer;
 }
 
+/* The gateways of each interface's routes, then --peer on the interface whose subnet
+ * holds it. */
 static int choose_peers(struct announce_cmd *c)
 {
+	struct ipaddr gateways[MAX_PEERS];
 	char text[IPV4_STRLEN];
 
-	for (size_t r = 0; r < c->net.routes.count; r++) {
-		const struct nl_route *route = &c->net.routes.items[r];
+	for (unsigned k = 0; k < c->chosen_count; k++) {
+		size_t n = netsel_gateways(&c->net, c->chosen[k].info.ifindex, AF_INET, gateways,
+					   MAX_PEERS);
 
-		if (route->gateway.v4.s_addr == 0)
-			continue;
-		for (unsigned k = 0; k < c->chosen_count; k++)
-			if (c->chosen[k].info.ifindex == route->oif)
-				add_peer(&c->chosen[k], route->gateway.v4);
+		for (size_t g = 0; g < n; g++)
+			add_peer(&c->chosen[k], gateways[g].v4);
 	}
 	for (unsigned p = 0; p < c->extra_peer_count; p++) {
+		struct ipaddr peer = ipaddr_v4(c->extra_peers[p]);
+		const struct nl_addr *subnet;
 		/* ARP reaches only the link: a peer off it could never answer. */
-		int k = iface_on_link(c, c->extra_peers[p]);
+		int k = chosen_on_link(c, &peer, &subnet);
 
 		if (k < 0) {
 			cli_error(CMD, "peer %s is on no subnet of %s", ipv4_format(c->extra_peers[p], text),
@@ -360,93 +470,53 @@ static const struct chosen_iface *iface_of(const struct announce_cmd *c,
 	return NULL;
 }
 
-static void print_text(const struct announce_cmd *c, const struct announce_target *t)
+/* The interfaces with an unverified address, each once, in order; how many. */
+static size_t unverified_ifaces(const struct announce_cmd *c, const struct announce_target *t,
+				size_t count, const char **names)
 {
-	const struct chosen_iface *ifc = iface_of(c, t);
-	char addr[IPV4_STRLEN], mac[MAC_STRLEN];
-	printf("%-15s %-10s %-11s %8.1f ms", ipv4_format(t->addr, addr), ifc ? ifc->info.name : "?",
-	       announce_result_name(t->result), ns_to_ms(t->elapsed_ns));
-	for (unsigned p = 0; p < t->peer_count; p++) {
-		const struct announce_peer *peer = &t->peers[p];
+	size_t n = 0;
 
-		printf("  peer %s", ipv4_format(peer->peer, addr));
-		if (!peer->arp_answered)
-			printf(" silent");
-		else if (!peer->confirmed)
-			printf(" at %s, no echo reply", mac_format(&peer->peer_mac, mac));
-		else
-			printf(" at %s rtt %.3f ms", mac_format(&peer->peer_mac, mac),
-			       ns_to_ms(peer->rtt_ns));
+	for (unsigned k = 0; k < c->chosen_count; k++) {
+		const struct chosen_iface *ifc = &c->chosen[k];
+
+		for (size_t i = 0; i < count; i++)
+			if (t[i].result == ANNOUNCE_UNVERIFIED && iface_of(c, &t[i]) == ifc) {
+				names[n++] = ifc->info.name;
+				break;
+			}
 	}
-	for (unsigned i = 0; i < t->conflict_count; i++)
-		printf("  CONFLICT %s", mac_format(&t->conflict_macs[i], mac));
-	putchar('\n');
-}
-
-static void print_json(struct json *j, const struct announce_cmd *c, const struct announce_target *t)
-{
-	const struct chosen_iface *ifc = iface_of(c, t);
-	char text[MAC_STRLEN > IPV4_STRLEN ? MAC_STRLEN : IPV4_STRLEN];
-	json_object_begin(j, NULL);
-	json_string(j, "address", ipv4_format(t->addr, text));
-	json_string(j, "interface", ifc ? ifc->info.name : NULL);
-	json_string(j, "mac", ifc ? mac_format(&ifc->info.mac, text) : NULL);
-	json_string(j, "result", announce_result_name(t->result));
-	json_double(j, "elapsed_ms", ns_to_ms(t->elapsed_ns), 3);
-	json_array_begin(j, "peers");
-	for (unsigned p = 0; p < t->peer_count; p++) {
-		const struct announce_peer *peer = &t->peers[p];
-
-		json_object_begin(j, NULL);
-		json_string(j, "peer", ipv4_format(peer->peer, text));
-		if (peer->arp_answered)
-			json_string(j, "peer_mac", mac_format(&peer->peer_mac, text));
-		else
-			json_null(j, "peer_mac");
-		json_bool(j, "confirmed", peer->confirmed);
-		if (peer->confirmed)
-			json_double(j, "rtt_ms", ns_to_ms(peer->rtt_ns), 3);
-		else
-			json_null(j, "rtt_ms");
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_array_begin(j, "conflict_macs");
-	for (unsigned i = 0; i < t->conflict_count; i++)
-		json_string(j, NULL, mac_format(&t->conflict_macs[i], text));
-	json_array_end(j);
-	json_object_end(j);
+	return n;
 }
 
 static int report(const struct announce_cmd *c, const struct announce_run *run, uint64_t elapsed)
 {
-	size_t count, confirmed = 0, conflicts = 0, negative = 0;
+	size_t count;
 	const struct announce_target *targets = announce_run_targets(run, &count);
-	struct json j;
-	char addr[IPV4_STRLEN], mac[MAC_STRLEN];
+	const char **names = calloc(c->chosen_count ? c->chosen_count : 1, sizeof(*names));
+	struct announce_tally tally;
+	struct out o;
 
-	json_init(&j, stdout);
+	if (!names) {
+		cli_error(CMD, "out of memory");
+		return EXIT_TROUBLE;
+	}
+	announce_run_tally(run, &tally);
+	out_init(&o, stdout, c->json ? OUT_JSON : OUT_TEXT);
 	for (size_t i = 0; i < count; i++) {
-		const struct announce_target *t = &targets[i];
+		const struct chosen_iface *ifc = iface_of(c, &targets[i]);
 
-		if (c->json)
-			print_json(&j, c, t);
-		else
-			print_text(c, t);
-		confirmed += t->result == ANNOUNCE_CONFIRMED;
-		negative += t->result != ANNOUNCE_CONFIRMED && t->result != ANNOUNCE_SENT;
-		conflicts += t->conflict_count > 0;
-		for (unsigned k = 0; k < t->conflict_count; k++)
-			cli_error(CMD, "conflict: %s is also claimed by %s (is the old holder still up?)",
-				  ipv4_format(t->addr, addr), mac_format(&t->conflict_macs[k], mac));
+		announce_out_target(&o, &targets[i], ifc ? ifc->info.name : NULL,
+				    ifc ? &ifc->info.mac : NULL);
+		announce_out_conflicts(stderr, &targets[i]);
 	}
 	fflush(stdout);
+	if (tally.by_result[ANNOUNCE_UNVERIFIED])
+		announce_out_unverified_hint(stderr, tally.by_result[ANNOUNCE_UNVERIFIED], names,
+					     unverified_ifaces(c, targets, count, names));
 	if (!c->quiet)
-		fprintf(stderr, "arpkit announce: %zu address%s, %zu confirmed, %zu not confirmed, "
-				"%zu in conflict; %llu frames in %.1f ms\n",
-			count, count == 1 ? "" : "es", confirmed, negative, conflicts,
-			(unsigned long long)announce_run_counters(run)->frames_sent, ns_to_ms(elapsed));
-	return cli_finish_output(CMD, negative || conflicts ? EXIT_NEGATIVE : EXIT_OK);
+		announce_out_summary(stderr, &tally, announce_run_counters(run)->frames_sent, elapsed);
+	free(names);
+	return cli_finish_output(CMD, announce_tally_is_negative(&tally) ? EXIT_NEGATIVE : EXIT_OK);
 }
 
 static int run_announce(struct announce_cmd *c)
