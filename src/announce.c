@@ -348,7 +348,7 @@ static void add_target(struct announce_cmd *c, struct in_addr addr, unsigned ifa
 }
 
 /* One ADDRESS argument: the chosen interface that holds it (or, with --force, whose
- * subnet contains it), its prefix checked against the one configured there. */
+ * subnet contains it); a /PREFIX must be the one it is configured with there. */
 static int choose_named_target(struct announce_cmd *c, const char *text)
 {
 	char addr_text[IPV4_STRLEN], have_text[IPV4_STRLEN];
@@ -363,7 +363,10 @@ static int choose_named_target(struct announce_cmd *c, const char *text)
 	ipv4_format(addr, addr_text);
 	k = chosen_holder(c, &target, prefixlen, &held);
 	if (k < 0 && c->force) {
-		k = chosen_on_link(c, &target, &held);
+		/* Not held here: no prefix of its own to check a /PREFIX against. */
+		const struct nl_addr *subnet;
+
+		k = chosen_on_link(c, &target, &subnet);
 		if (k < 0 && c->ifname)
 			k = 0; /* told where: on no subnet of it is the user's call */
 	}
