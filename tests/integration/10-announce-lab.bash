@@ -1,7 +1,9 @@
 # shellcheck shell=bash
-# What the announce tests share beyond tests/lab/lab.sh: a capture at a switch port,
-# so a test counts and decodes the frames that really went on the wire.
+# What the announce tests share beyond tests/lab/lab.sh: the swap with the router's
+# entries learned first, and a capture at a switch port, so a test counts and
+# decodes the frames that really went on the wire.
 #
+#   swap_moved                 # lab_swap_topology, router learns old, lab_swap_move
 #   cap_start lan new          # tcpdump on lan's port p-new, everything new sends
 #   lab_exec new "$ARPKIT" announce ...
 #   cap_stop
@@ -9,6 +11,19 @@
 #
 # tcpdump runs in the switch's namespace (it sends nothing); the capture file lives
 # in LAB_TMP and is read back with tcpdump -r, which touches no network.
+
+# swap_moved: the swap lab after the move, with the router's entries for both
+# addresses learned from the old server first (the client reached both), so the
+# router holds the old MAC the test must see replaced.
+swap_moved() {
+	local ip
+	lab_swap_topology
+	for ip in "$SWAP_PRIMARY" "$SWAP_VIP"; do
+		lab_wait_for 5 lab_exec client ping -c1 -W1 -q "$ip" >/dev/null ||
+			lab_die "the client cannot reach $ip before the move"
+	done
+	lab_swap_move
+}
 
 # cap_start SWITCH ROLE: starts capturing what ROLE sends into SWITCH (its port).
 cap_start() {

@@ -7,14 +7,11 @@
 # router's own table maps the new MAC).
 set -uo pipefail
 . "$(dirname "$0")/../lab/lab.sh"
+. "$(dirname "$0")/10-announce-lab.bash"
 
 lab_init
-lab_swap_topology
+swap_moved
 lab_router_drop_garp router eth0
-for ip in "$SWAP_PRIMARY" "$SWAP_VIP"; do
-	lab_wait_for 5 lab_exec client ping -c1 -W1 -q "$ip" >/dev/null
-done
-lab_swap_move
 lab__run new ip route del default
 
 # The fault as operators met it: announce runs, the router still sends to the old MAC.

@@ -10,11 +10,7 @@ set -uo pipefail
 . "$(dirname "$0")/10-announce-lab.bash"
 
 lab_init
-lab_swap_topology
-for ip in "$SWAP_PRIMARY" "$SWAP_VIP"; do
-	lab_wait_for 5 lab_exec client ping -c1 -W1 -q "$ip" >/dev/null
-done
-lab_swap_move
+swap_moved
 t_assert_eq "$SWAP_OLD_MAC" "$(lab_neigh_mac router "$SWAP_VIP")" "before: router maps $SWAP_VIP to old"
 
 # --count 5: the proof comes in the first round, as in every healthy network.

@@ -5,13 +5,10 @@
 # refused with one line that says what to give instead, exit 2, and not one frame.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lab.sh"
+. "$(dirname "$0")/10-announce-lab.bash"
 
 lab_init
-lab_swap_topology
-for ip in "$SWAP_PRIMARY" "$SWAP_VIP"; do
-	lab_wait_for 5 lab_exec client ping -c1 -W1 -q "$ip" >/dev/null
-done
-lab_swap_move
+swap_moved
 
 # The lab reproduces the fault: the moved VIP is dark, the router maps the old MAC.
 t_assert_exit -m "after the move $SWAP_VIP is dark" 1 lab_exec client ping -c1 -W1 -q "$SWAP_VIP"

@@ -11,9 +11,7 @@ set -uo pipefail
 . "$(dirname "$0")/10-announce-lab.bash"
 
 lab_init
-lab_swap_topology
-lab_wait_for 5 lab_exec client ping -c1 -W1 -q "$SWAP_VIP" >/dev/null
-lab_swap_move
+swap_moved
 lab__run new ip route del default
 garp=$(garp_requests_for "$SWAP_VIP")
 

@@ -455,11 +455,9 @@ static void test_peer_states(void **state)
 	assert_string_equal(announce_peer_state_name(ANNOUNCE_PEER_NO_ECHO_REPLY), "no-echo-reply");
 }
 
-/* The default stops an address once it is confirmed; rounds asked for by number are
- * all sent (gratuitous forms and the request to the peer), echoes end at the proof. */
-static void test_every_round_after_confirmation(void **state)
+/* Five rounds of one address that the router proves in the first; what went out. */
+static struct sent five_rounds_proven_at_once(struct fixture *f, bool every_round)
 {
-	struct fixture *f = *state;
 	static const char *const addrs[] = {"192.0.2.10"};
 	const struct announce_target *t;
 	struct sent s;
@@ -467,34 +465,35 @@ static void test_every_round_after_confirmation(void **state)
 
 	f->cfg.rounds = 5;
 	f->cfg.interval_ns = 100 * NS_PER_MS;
-	f->cfg.every_round = true;
+	f->cfg.every_round = every_round;
 	start(f, addrs, 1);
 	s = run_to_end(f, "192.0.2.10", true);
 	t = announce_run_targets(f->run, &n);
 	assert_int_equal(t[0].result, ANNOUNCE_CONFIRMED);
+	/* Confirmed in the first round, and reported as of then. */
+	assert_true(t[0].elapsed_ns < f->cfg.interval_ns);
+	assert_int_equal(s.echoes, 1);
+	return s;
+}
+
+/* Rounds asked for by number are all sent (gratuitous forms and the request to the
+ * peer); the echo ends at the proof. */
+static void test_every_round_after_confirmation(void **state)
+{
+	struct sent s = five_rounds_proven_at_once(*state, true);
+
 	assert_int_equal(s.garp_requests, 5);
 	assert_int_equal(s.garp_replies, 5);
 	assert_int_equal(s.directed, 5);
-	assert_int_equal(s.echoes, 1);
-	/* Confirmed in the first round, reported when it was confirmed. */
-	assert_true(t[0].elapsed_ns < f->cfg.interval_ns);
 }
 
+/* The default stops an address once it is confirmed. */
 static void test_default_rounds_stop_at_confirmation(void **state)
 {
-	struct fixture *f = *state;
-	static const char *const addrs[] = {"192.0.2.10"};
-	const struct announce_target *t;
-	struct sent s;
-	size_t n;
+	struct sent s = five_rounds_proven_at_once(*state, false);
 
-	f->cfg.rounds = 5;
-	f->cfg.interval_ns = 100 * NS_PER_MS;
-	start(f, addrs, 1);
-	s = run_to_end(f, "192.0.2.10", true);
-	t = announce_run_targets(f->run, &n);
-	assert_int_equal(t[0].result, ANNOUNCE_CONFIRMED);
 	assert_int_equal(s.garp_requests, 1);
+	assert_int_equal(s.garp_replies, 1);
 	assert_int_equal(s.directed, 1);
 }
 
