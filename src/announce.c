@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/rtnetlink.h>
 #include <unistd.h>
 
 #include "announce.h"
@@ -394,15 +393,14 @@ static int choose_named_target(struct announce_cmd *c, const char *text)
  * label's, for -I LABEL), primary and secondary, scope host excepted. */
 static int choose_held_targets(struct announce_cmd *c)
 {
-	for (unsigned k = 0; k < c->chosen_count; k++)
-		for (size_t i = 0; i < c->net.addrs.count; i++) {
-			const struct nl_addr *a = &c->net.addrs.items[i];
+	for (unsigned k = 0; k < c->chosen_count; k++) {
+		const struct nl_addr *a;
 
-			if (a->ifindex != c->chosen[k].info.ifindex || a->addr.family != AF_INET ||
-			    a->scope == RT_SCOPE_HOST || (c->label && strcmp(a->label, c->label)))
-				continue;
-			add_target(c, a->addr.v4, k);
-		}
+		for (size_t i = 0; (a = netsel_next_addr(&c->net, c->chosen[k].info.ifindex, AF_INET,
+							 NL_ADDR_ANNOUNCEABLE, &i));)
+			if (!c->label || !strcmp(a->label, c->label))
+				add_target(c, a->addr.v4, k);
+	}
 	if (c->target_count)
 		return 0;
 	cli_error(CMD, "no IPv4 address on %s to announce",
