@@ -111,21 +111,23 @@ int metrics_parse_listen(const char *text, struct sockaddr_in *out)
 {
 	const char *colon = strrchr(text, ':');
 	char host[IPV4_STRLEN];
+	struct sockaddr_in addr;
 	unsigned long port;
 
 	if (!colon || (size_t)(colon - text) >= sizeof(host))
 		return -EINVAL;
 	memcpy(host, text, (size_t)(colon - text));
 	host[colon - text] = '\0';
-	memset(out, 0, sizeof(*out));
-	out->sin_family = AF_INET;
-	if (ipv4_parse(host, &out->sin_addr) < 0)
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	if (ipv4_parse(host, &addr.sin_addr) < 0)
 		return -EINVAL;
 	if (parse_ulong(colon + 1, 1, 65535, &port) < 0)
 		return -EINVAL;
-	if (out->sin_addr.s_addr == htonl(INADDR_ANY))
+	if (addr.sin_addr.s_addr == htonl(INADDR_ANY))
 		return -EADDRNOTAVAIL;
-	out->sin_port = htons((uint16_t)port);
+	addr.sin_port = htons((uint16_t)port);
+	*out = addr; /* only a valid address is written */
 	return 0;
 }
 

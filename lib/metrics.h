@@ -33,7 +33,8 @@ void metrics_text_double(struct metrics_text *t, const char *name, const char *l
 
 /*
  * "ADDR:PORT", IPv4, port 1-65535. The wildcard 0.0.0.0 is refused (-EADDRNOTAVAIL):
- * metrics go on one address the host has, chosen on purpose. 0 or -EINVAL.
+ * metrics go on one address the host has, chosen on purpose. 0 or -EINVAL; *out is
+ * written only on success.
  */
 int metrics_parse_listen(const char *text, struct sockaddr_in *out);
 

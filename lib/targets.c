@@ -104,23 +104,19 @@ static int read_line(struct targets *t, char *line, unsigned number, targets_bad
 	return 0;
 }
 
-int targets_read_stream(struct targets *t, FILE *in, targets_bad_fn on_bad, void *ctx)
+int targets_read(struct targets *t, struct line_reader *r, targets_bad_fn on_bad, void *ctx)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned number = 0, bad = 0;
-	int err = 0;
+	unsigned bad = 0;
+	char *line;
+	int ret;
 
-	while (getline(&line, &cap, in) >= 0) {
-		err = read_line(t, line, ++number, on_bad, ctx, &bad);
-		if (err)
-			break;
+	while ((ret = line_reader_next(r, &line, NULL)) > 0) {
+		ret = read_line(t, line, r->line, on_bad, ctx, &bad);
+		if (ret < 0)
+			return ret;
 	}
-	if (!err && ferror(in))
-		err = -EIO;
-	free(line);
-	if (err)
-		return err;
+	if (ret < 0)
+		return ret;
 	return bad ? -EINVAL : 0;
 }
 
@@ -139,7 +135,9 @@ static int merge_ranges(struct targets *t)
 	size_t kept = 0;
 	uint64_t total = 0;
 
-	qsort(t->ranges, t->range_count, sizeof(*t->ranges), compare_ranges);
+	/* qsort's array must not be NULL, even with no elements (C17 7.22.5). */
+	if (t->range_count > 1)
+		qsort(t->ranges, t->range_count, sizeof(*t->ranges), compare_ranges);
 	for (size_t i = 0; i < t->range_count; i++) {
 		struct target_range *r = &t->ranges[i];
 

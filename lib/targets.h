@@ -15,10 +15,15 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "linereader.h"
 
 /* A /8: beyond this a scan at any sane rate takes days, and per-target state
  * (8 bytes each) stays under 128 MiB. */
 #define TARGETS_MAX (1u << 24)
+/* Limits of a target file: a line holds thousands of items, the file a million
+ * addresses written one per line. */
+#define TARGETS_LINE_MAX (64u << 10)
+#define TARGETS_FILE_MAX (64u << 20)
 
 struct target_range {
 	uint32_t first, last; /* host order, inclusive */
@@ -51,16 +56,18 @@ int targets_add_spec(struct targets *t, const char *spec);
 int targets_add_range(struct targets *t, uint32_t first, uint32_t last);
 
 /*
- * Read specs from a stream: blank-separated items, '#' to the end of the line is a
- * comment. Every bad item is passed to on_bad (1-based line, the item, the error
- * targets_add_spec gave) and reading goes on, so all of them can be reported; the
- * result is then -EINVAL. -EIO on a read error, -ENOMEM.
+ * Read specs from a line reader (limits: TARGETS_LINE_MAX, TARGETS_FILE_MAX):
+ * blank-separated items, '#' to the end of the line is a comment. Every bad item is
+ * passed to on_bad (1-based line, the item, the error targets_add_spec gave) and
+ * reading goes on, so all of them can be counted; the result is then -EINVAL. A
+ * reader error (see linereader.h) ends the reading and is returned, with r->line
+ * naming the line; -ENOMEM.
  */
 typedef void (*targets_bad_fn)(void *ctx, unsigned line, const char *item, int err);
-int targets_read_stream(struct targets *t, FILE *in, targets_bad_fn on_bad, void *ctx);
+int targets_read(struct targets *t, struct line_reader *r, targets_bad_fn on_bad, void *ctx);
 
-/* Merge, count, and build the index. 0, -E2BIG over TARGETS_MAX, -ENOMEM. No adds
- * after this. */
+/* Merge, count, and build the index (an empty list is fine: total 0). 0, -E2BIG
+ * over TARGETS_MAX, -ENOMEM. No adds after this. */
 int targets_finish(struct targets *t);
 
 /* O(1): true and *index set when addr (network order, as in struct in_addr) is a

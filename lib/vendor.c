@@ -8,52 +8,59 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "quote.h"
+
 #define MAC_BITS 48
-/* The registry is a few MB; anything far larger is not an IEEE file and not worth
- * swallowing into memory. */
-#define REGISTRY_FILE_MAX (256L << 20)
 #define CSV_FIELDS_USED 3
+#define SOURCES_MAX 16
 
 /* name is an offset into db->names rather than a pointer, so the arena can grow
- * with realloc while loading; the offset also records load order, which settles
- * which of two entries for the same prefix wins. */
+ * with realloc while loading; the offset also records load order. rank orders the
+ * sources (0 the best) and is filled in when the tables are finished. */
 struct prefix_entry {
 	uint64_t key;
 	uint32_t name;
+	uint16_t source;
+	uint16_t rank;
 };
 
 struct prefix_table {
-	unsigned bits;
 	size_t count, capacity;
 	struct prefix_entry *entries;
 };
 
-enum registry_table { REGISTRY_36, REGISTRY_28, REGISTRY_24, REGISTRY_TABLES };
+struct source {
+	int64_t date;
+};
 
 struct vendor_db {
 	char *names;
 	size_t names_len, names_capacity;
-	/* Longest prefix first, so the first hit in a walk is the answer. */
-	struct prefix_table registry[REGISTRY_TABLES];
-	/* Indexed by prefix length - 1; only lengths the override file uses are filled. */
+	struct source sources[SOURCES_MAX];
+	unsigned source_count;
+	/* Indexed by prefix length - 1. */
+	struct prefix_table registry[MAC_BITS];
 	struct prefix_table override[MAC_BITS];
+	/* The lengths in use, longest first, so a lookup walks only those. */
+	uint8_t registry_bits[MAC_BITS], override_bits[MAC_BITS];
+	unsigned registry_lengths, override_lengths;
 };
 
-struct registry_file {
+struct ieee_file {
 	const char *csv, *txt;
-	enum registry_table table;
-	unsigned hex_digits;
+	unsigned bits;
 };
 
-/* Order matters only for IAB and MA-S, which share the /36 table: an assignment
- * listed in both keeps its MA-S name. */
-static const struct registry_file registry_files[] = {
-	{"oui.csv", "oui.txt", REGISTRY_24, 6},
-	{"mam.csv", "mam.txt", REGISTRY_28, 7},
-	{"oui36.csv", "oui36.txt", REGISTRY_36, 9},
-	{"iab.csv", "iab.txt", REGISTRY_36, 9},
+/* Order matters only for MA-S and IAB, which share the /36 length: an assignment
+ * listed in both keeps its MA-S name (rule 5). */
+static const struct ieee_file ieee_files[] = {
+	{"oui.csv", "oui.txt", 24},
+	{"mam.csv", "mam.txt", 28},
+	{"oui36.csv", "oui36.txt", 36},
+	{"iab.csv", "iab.txt", 36},
 };
 
 static int hex_value(char c)
@@ -95,8 +102,9 @@ static uint64_t mac_to_u64(const struct mac *mac)
 	return value;
 }
 
-/* Length of the blank at text: ASCII white space, or one of the Unicode spaces
- * (UTF-8) that turn up at the ends of registry names, such as U+2002. */
+/* Length of the blank at text: ASCII white space, or one of the Unicode spaces and
+ * invisible marks (UTF-8) that turn up at the ends of registry names, such as U+2002,
+ * a zero width space (U+200B) or a left-to-right mark (U+200E). */
 static size_t blank_length(const char *text)
 {
 	static const char *const unicode_blanks[] = {
@@ -104,6 +112,8 @@ static size_t blank_length(const char *text)
 		"\xe2\x80\x82", "\xe2\x80\x83", "\xe2\x80\x84", "\xe2\x80\x85", "\xe2\x80\x86",
 		"\xe2\x80\x87", "\xe2\x80\x88", "\xe2\x80\x89", "\xe2\x80\x8a", "\xe2\x80\xa8",
 		"\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80", "\xef\xbb\xbf",
+		"\xe2\x80\x8b", "\xe2\x80\x8c", "\xe2\x80\x8d", "\xe2\x80\x8e", "\xe2\x80\x8f",
+		"\xe2\x81\xa0",
 	};
 
 	if ((unsigned char)*text < 0x80)
@@ -167,6 +177,14 @@ static int add_name(struct vendor_db *db, const char *name, uint32_t *offset)
 	return 0;
 }
 
+/* Names are printed as they are: only printable UTF-8 of a sane length is kept. */
+static bool name_is_acceptable(const char *name)
+{
+	size_t len = strnlen(name, VENDOR_NAME_MAX + 1);
+
+	return len > 0 && len <= VENDOR_NAME_MAX && text_is_safe(name, len);
+}
+
 static int table_add(struct vendor_db *db, struct prefix_table *table, uint64_t key,
 		     const char *name)
 {
@@ -185,52 +203,86 @@ static int table_add(struct vendor_db *db, struct prefix_table *table, uint64_t 
 	err = add_name(db, name, &offset);
 	if (err)
 		return err;
-	table->entries[table->count++] = (struct prefix_entry){.key = key, .name = offset};
+	table->entries[table->count++] = (struct prefix_entry){
+		.key = key, .name = offset, .source = (uint16_t)(db->source_count - 1)};
 	return 0;
 }
 
-static int compare_entries(const void *a, const void *b)
+/*
+ * Stable LSD radix sort by key, a byte per pass and only as many bytes as the prefix
+ * length needs: the tables hold up to ~70,000 entries, where qsort's merge sort was a
+ * third of the load time. Entries with equal keys stay in load order.
+ */
+static int sort_by_key(struct prefix_table *table, unsigned bits)
 {
-	const struct prefix_entry *x = a, *y = b;
+	struct prefix_entry *from = table->entries, *to;
+	unsigned passes = (bits + 7) / 8;
 
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->name < y->name ? -1 : x->name > y->name;
+	if (table->count < 2)
+		return 0;
+	to = malloc(table->count * sizeof(*to));
+	if (!to)
+		return -ENOMEM;
+	for (unsigned pass = 0; pass < passes; pass++) {
+		size_t start[257] = {0};
+		unsigned shift = pass * 8;
+
+		for (size_t i = 0; i < table->count; i++)
+			start[(from[i].key >> shift & 0xff) + 1]++;
+		for (int b = 0; b < 256; b++)
+			start[b + 1] += start[b];
+		for (size_t i = 0; i < table->count; i++)
+			to[start[from[i].key >> shift & 0xff]++] = from[i];
+		struct prefix_entry *swap = from;
+		from = to;
+		to = swap;
+	}
+	/* After an odd number of passes the result sits in the scratch array. */
+	if (from != table->entries) {
+		memcpy(table->entries, from, table->count * sizeof(*from));
+		to = from;
+	}
+	free(to);
+	return 0;
 }
 
-/* Sorts by key, then load order, and keeps one entry per key: the first loaded
- * (keep_last false) or the last loaded (keep_last true). */
-static void table_finish(struct prefix_table *table, bool keep_last)
+/*
+ * Sorts and keeps one entry per key: for the registries the best source (lowest
+ * rank; the first loaded among equals), for the override file the last line.
+ */
+static int table_finish(struct prefix_table *table, unsigned bits, bool keep_last)
 {
 	size_t kept = 0;
+	int err;
 
 	if (table->count == 0)
-		return;
-	qsort(table->entries, table->count, sizeof(*table->entries), compare_entries);
+		return 0;
+	err = sort_by_key(table, bits);
+	if (err)
+		return err;
 	for (size_t i = 0; i < table->count; i++) {
-		bool duplicate = kept > 0 && table->entries[kept - 1].key == table->entries[i].key;
+		struct prefix_entry *e = &table->entries[i];
 
-		if (!duplicate)
-			table->entries[kept++] = table->entries[i];
-		else if (keep_last)
-			table->entries[kept - 1] = table->entries[i];
+		if (kept == 0 || table->entries[kept - 1].key != e->key)
+			table->entries[kept++] = *e;
+		else if (keep_last || e->rank < table->entries[kept - 1].rank)
+			table->entries[kept - 1] = *e;
 	}
 	table->count = kept;
-	if (kept == 0) {
-		free(table->entries);
-		table->entries = NULL;
-	} else if (kept < table->capacity) {
+	if (kept < table->capacity) {
 		struct prefix_entry *shrunk = realloc(table->entries, kept * sizeof(*shrunk));
 
 		if (shrunk)
 			table->entries = shrunk;
 	}
 	table->capacity = kept;
+	return 0;
 }
 
-static const struct prefix_entry *table_find(const struct prefix_table *table, uint64_t mac48)
+static const struct prefix_entry *table_find(const struct prefix_table *table, unsigned bits,
+					     uint64_t mac48)
 {
-	uint64_t key = mac48 >> (MAC_BITS - table->bits);
+	uint64_t key = mac48 >> (MAC_BITS - bits);
 	size_t lo = 0, hi = table->count;
 
 	while (lo < hi) {
@@ -246,8 +298,9 @@ static const struct prefix_entry *table_find(const struct prefix_table *table, u
 	return NULL;
 }
 
-/* Reads a whole file, NUL-terminated. -ENOENT when it does not exist. */
-static int read_file(const char *path, char **text, size_t *len)
+/* Reads a whole file, NUL-terminated; *mtime gets its modification time. -ENOENT
+ * when it does not exist. */
+static int read_file(const char *path, char **text, size_t *len, int64_t *mtime)
 {
 	struct stat st;
 	char *buf;
@@ -261,7 +314,7 @@ static int read_file(const char *path, char **text, size_t *len)
 		err = -errno;
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > REGISTRY_FILE_MAX) {
+	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)VENDOR_REGISTRY_FILE_MAX) {
 		err = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
 		goto out;
 	}
@@ -285,6 +338,7 @@ static int read_file(const char *path, char **text, size_t *len)
 	buf[done] = '\0';
 	*text = buf;
 	*len = done;
+	*mtime = st.st_mtime;
 out:
 	close(fd);
 	return err;
@@ -338,11 +392,19 @@ static int csv_next_record(struct csv_cursor *c, char **fields, unsigned max_fie
 		if (*c->pos == '"') {
 			c->pos++;
 			for (;;) {
-				if (c->pos == c->end) {
+				/* Runs up to the next quote in one copy (the addresses in the
+				 * registry are long quoted fields). */
+				char *quote = memchr(c->pos, '"', (size_t)(c->end - c->pos));
+				size_t run = quote ? (size_t)(quote - c->pos) : 0;
+
+				if (!quote) {
+					c->pos = c->end; /* unterminated: the rest is lost */
 					return -EINVAL;
-				} else if (*c->pos != '"') {
-					*out++ = *c->pos++;
-				} else if (c->pos + 1 < c->end && c->pos[1] == '"') {
+				}
+				memmove(out, c->pos, run);
+				out += run;
+				c->pos = quote;
+				if (c->pos + 1 < c->end && c->pos[1] == '"') {
 					*out++ = '"';
 					c->pos += 2;
 				} else {
@@ -368,9 +430,16 @@ static int csv_next_record(struct csv_cursor *c, char **fields, unsigned max_fie
 	}
 }
 
-static int load_csv(struct vendor_db *db, const struct registry_file *file, char *text, size_t len)
+/* A registry record: kept when its name can be shown (see name_is_acceptable). */
+static int add_record(struct vendor_db *db, unsigned bits, uint64_t key, const char *name)
 {
-	struct prefix_table *table = &db->registry[file->table];
+	if (!name_is_acceptable(name))
+		return 0;
+	return table_add(db, &db->registry[bits - 1], key, name);
+}
+
+static int load_csv(struct vendor_db *db, unsigned bits, char *text, size_t len)
+{
 	struct csv_cursor cursor = {.pos = text, .end = text + len};
 	char *fields[CSV_FIELDS_USED];
 	unsigned count;
@@ -378,16 +447,12 @@ static int load_csv(struct vendor_db *db, const struct registry_file *file, char
 
 	while ((ret = csv_next_record(&cursor, fields, CSV_FIELDS_USED, &count)) != 0) {
 		uint64_t key;
-		const char *name;
 
 		/* The header, blank lines and damaged records all land here. */
 		if (ret < 0 || count < CSV_FIELDS_USED ||
-		    parse_hex_exact(trim(fields[1]), file->hex_digits, &key) < 0)
+		    parse_hex_exact(trim(fields[1]), bits / 4, &key) < 0)
 			continue;
-		name = trim(fields[2]);
-		if (*name == '\0')
-			continue;
-		ret = table_add(db, table, key, name);
+		ret = add_record(db, bits, key, trim(fields[2]));
 		if (ret < 0)
 			return ret;
 	}
@@ -401,10 +466,9 @@ static int load_csv(struct vendor_db *db, const struct registry_file *file, char
  *   70-B3-D5   (hex)		TELEPLATFORMS
  *   F2F000-F2FFFF     (base 16)		TELEPLATFORMS
  */
-static int load_txt(struct vendor_db *db, const struct registry_file *file, char *text)
+static int load_txt(struct vendor_db *db, unsigned bits, char *text)
 {
-	struct prefix_table *table = &db->registry[file->table];
-	unsigned extra_bits = file->hex_digits * 4 - 24;
+	unsigned extra_bits = bits - 24;
 	uint64_t block = 0;
 	bool have_block = false;
 	char *line, *save = NULL;
@@ -444,23 +508,122 @@ static int load_txt(struct vendor_db *db, const struct registry_file *file, char
 			if (parse_hex_exact(line, 6, &low) < 0)
 				continue;
 		}
-		if (*name == '\0')
-			continue;
-		err = table_add(db, table, block << extra_bits | low >> (24 - extra_bits), name);
+		err = add_record(db, bits, block << extra_bits | low >> (24 - extra_bits), name);
 		if (err < 0)
 			return err;
 	}
 	return 0;
 }
 
-static int read_registry_text(const char *dir, const char *name, char **text, size_t *len)
+/*
+ * arp-scan's files (ieee-oui.txt, ieee-iab.txt, mac-vendor.txt): "PREFIX<TAB>NAME"
+ * lines, PREFIX being 2 to 12 hex digits in which ':', '-' and '.' are ignored, as
+ * arp-scan itself reads them; '#' lines and blank lines are skipped.
+ */
+static int parse_arpscan_prefix(const char *text, uint64_t *key, unsigned *bits)
 {
-	char path[PATH_MAX];
-	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+	uint64_t value = 0;
+	unsigned digits = 0;
 
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	return read_file(path, text, len);
+	for (const char *p = text; *p; p++) {
+		int v = hex_value(*p);
+
+		if (v >= 0) {
+			if (++digits > MAC_BITS / 4)
+				return -EINVAL;
+			value = value << 4 | (uint64_t)v;
+		} else if (*p != ':' && *p != '-' && *p != '.') {
+			return -EINVAL;
+		}
+	}
+	if (digits < 2)
+		return -EINVAL;
+	*key = value;
+	*bits = digits * 4;
+	return 0;
+}
+
+static int load_arpscan(struct vendor_db *db, char *text, size_t len)
+{
+	char *end = text + len;
+
+	for (char *line = text, *next; line < end; line = next) {
+		char *newline = memchr(line, '\n', (size_t)(end - line)), *name;
+		uint64_t key;
+		unsigned bits;
+		int err;
+
+		next = newline ? newline + 1 : end;
+		/* A NUL inside a line would cut its name short: not a record. */
+		if (memchr(line, '\0', (size_t)(next - line - (newline ? 1 : 0))))
+			continue;
+		if (newline)
+			*newline = '\0';
+		line = trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		name = line + strcspn(line, " \t");
+		if (*name == '\0')
+			continue;
+		*name++ = '\0';
+		if (parse_arpscan_prefix(line, &key, &bits) < 0)
+			continue;
+		err = add_record(db, bits, key, trim(name));
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* "# This file was automatically generated by get-oui at 2022-12-10 18:06:56": the
+ * date get-oui (or get-iab) wrote into its file, in UTC; 0 when there is none. */
+static int64_t arpscan_generated_date(const char *text, size_t len)
+{
+	static const char marker[] = "automatically generated by get-";
+	const char *end = text + (len < 4096 ? len : 4096);
+	const char *p = memmem(text, (size_t)(end - text), marker, sizeof(marker) - 1);
+	struct tm tm = {0};
+	char tail[32];
+	size_t n;
+
+	if (!p || !(p = memmem(p, (size_t)(end - p), " at ", 4)))
+		return 0;
+	p += 4;
+	n = (size_t)(end - p) < sizeof(tail) - 1 ? (size_t)(end - p) : sizeof(tail) - 1;
+	memcpy(tail, p, n);
+	tail[n] = '\0';
+	if (sscanf(tail, "%4d-%2d-%2d %2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm);
+}
+
+/* ieee-data's .lastupdate: the Unix time update-ieee-data (or the package build) last
+ * fetched the registries; 0 when it is missing or not a number. */
+static int64_t ieee_data_stamp(const char *dir)
+{
+	char path[PATH_MAX], text[32];
+	long long stamp = 0;
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/.lastupdate", dir) >= (int)sizeof(path))
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(text, sizeof(text), f) || sscanf(text, "%lld", &stamp) != 1 || stamp < 0)
+		stamp = 0;
+	fclose(f);
+	return stamp;
+}
+
+static int join_path(char path[PATH_MAX], const char *dir, const char *name)
+{
+	int n = snprintf(path, PATH_MAX, "%s/%s", dir, name);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
 static bool is_missing(int err)
@@ -468,26 +631,95 @@ static bool is_missing(int err)
 	return err == -ENOENT || err == -ENOTDIR;
 }
 
-static int load_registry_file(struct vendor_db *db, const char *dir,
-			      const struct registry_file *file)
+int vendor_db_add_registry(struct vendor_db *db, enum vendor_format format, unsigned bits,
+			   int64_t date, char *text, size_t len)
+{
+	if (format != VENDOR_FORMAT_ARPSCAN && bits != 24 && bits != 28 && bits != 36)
+		return -EINVAL;
+	if (db->source_count == SOURCES_MAX)
+		return -ENOSPC;
+	db->sources[db->source_count++].date = date;
+	switch (format) {
+	case VENDOR_FORMAT_IEEE_CSV:
+		return load_csv(db, bits, text, len);
+	case VENDOR_FORMAT_IEEE_TXT:
+		return load_txt(db, bits, text);
+	case VENDOR_FORMAT_ARPSCAN:
+		return load_arpscan(db, text, len);
+	}
+	return -EINVAL;
+}
+
+/* One file (missing: -ENOENT, which callers let pass). stamp 0: the date written
+ * in an arp-scan file, else the file's mtime. */
+static int load_registry_file(struct vendor_db *db, const char *path, enum vendor_format format,
+			      unsigned bits, int64_t stamp)
 {
 	char *text = NULL;
 	size_t len = 0;
-	bool is_csv = true;
-	int err;
+	int64_t mtime = 0;
+	int err = read_file(path, &text, &len, &mtime);
 
-	err = read_registry_text(dir, file->csv, &text, &len);
-	if (is_missing(err)) {
-		is_csv = false;
-		err = read_registry_text(dir, file->txt, &text, &len);
-	}
-	if (is_missing(err))
-		return 0;
-	if (err < 0)
+	if (err)
 		return err;
-	err = is_csv ? load_csv(db, file, text, len) : load_txt(db, file, text);
+	if (format == VENDOR_FORMAT_ARPSCAN && stamp == 0)
+		stamp = arpscan_generated_date(text, len);
+	err = vendor_db_add_registry(db, format, bits, stamp ? stamp : mtime, text, len);
 	free(text);
-	return err;
+	return is_missing(err) ? -EIO : err;
+}
+
+static int load_file_in(struct vendor_db *db, const char *dir, const char *name,
+			enum vendor_format format, unsigned bits, int64_t stamp)
+{
+	char path[PATH_MAX];
+	int err = join_path(path, dir, name);
+
+	return err ? err : load_registry_file(db, path, format, bits, stamp);
+}
+
+static int load_ieee_data(struct vendor_db *db, const char *dir)
+{
+	int64_t stamp = ieee_data_stamp(dir);
+
+	for (size_t i = 0; i < sizeof(ieee_files) / sizeof(ieee_files[0]); i++) {
+		const struct ieee_file *f = &ieee_files[i];
+		int err = load_file_in(db, dir, f->csv, VENDOR_FORMAT_IEEE_CSV, f->bits, stamp);
+
+		if (is_missing(err))
+			err = load_file_in(db, dir, f->txt, VENDOR_FORMAT_IEEE_TXT, f->bits, stamp);
+		if (err && !is_missing(err))
+			return err;
+	}
+	return 0;
+}
+
+static int load_arpscan_files(struct vendor_db *db, const struct vendor_sources *src)
+{
+	struct {
+		const char *dir, *name;
+		int64_t stamp;
+	} files[] = {
+		{src->arpscan_dir, "ieee-oui.txt", 0},
+		{src->arpscan_dir, "ieee-iab.txt", 0},
+		/* Beside the registries before arp-scan 1.10 moved it to /etc. */
+		{src->arpscan_dir, "mac-vendor.txt", VENDOR_DATE_HAND_KEPT},
+		{NULL, src->arpscan_local, VENDOR_DATE_HAND_KEPT},
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		int err;
+
+		if (!files[i].name || (!files[i].dir && i < 3))
+			continue;
+		err = files[i].dir ? load_file_in(db, files[i].dir, files[i].name,
+						  VENDOR_FORMAT_ARPSCAN, 0, files[i].stamp)
+				   : load_registry_file(db, files[i].name, VENDOR_FORMAT_ARPSCAN,
+							0, files[i].stamp);
+		if (err && !is_missing(err))
+			return err;
+	}
+	return 0;
 }
 
 /*
@@ -555,7 +787,8 @@ static void strip_comment(char *line)
 	}
 }
 
-static int parse_override_line(struct vendor_db *db, char *line)
+/* One override line; *why says what is wrong with a bad one. */
+static int parse_override_line(struct vendor_db *db, char *line, const char **why)
 {
 	char *prefix, *name;
 	uint64_t key;
@@ -568,47 +801,114 @@ static int parse_override_line(struct vendor_db *db, char *line)
 	name = prefix;
 	while (*name && !isspace((unsigned char)*name))
 		name++;
+	*why = "not 'PREFIX NAME' (e.g. 'b8:27:eb Pi')";
 	if (*name == '\0')
 		return -EINVAL;
 	*name++ = '\0';
 	name = trim(name);
 	if (parse_override_prefix(prefix, &key, &bits) < 0)
 		return -EINVAL;
+	if (strlen(name) > VENDOR_NAME_MAX) {
+		*why = "a name longer than 255 bytes";
+		return -EINVAL;
+	}
+	if (!name_is_acceptable(name)) {
+		*why = "a name with control characters or bytes that are not UTF-8";
+		return -EINVAL;
+	}
 	return table_add(db, &db->override[bits - 1], key, name);
 }
 
-static int load_override(struct vendor_db *db, const char *path, unsigned *bad_line)
+static void set_error(struct vendor_error *e, unsigned line, const char *reason)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t capacity = 0;
-	unsigned line_no = 0;
-	int err = 0;
+	if (!e)
+		return;
+	e->line = line;
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+}
 
-	if (!f)
-		return -errno;
-	while (getline(&line, &capacity, f) >= 0) {
-		line_no++;
-		err = parse_override_line(db, line);
-		if (err == -EINVAL && bad_line)
-			*bad_line = line_no;
-		if (err)
-			break;
+int vendor_db_add_override(struct vendor_db *db, struct line_reader *r, struct vendor_error *e)
+{
+	const char *why = NULL;
+	char *line;
+	int err;
+
+	if (db->source_count == SOURCES_MAX)
+		return -ENOSPC;
+	db->sources[db->source_count++].date = VENDOR_DATE_HAND_KEPT;
+	while ((err = line_reader_next(r, &line, NULL)) > 0) {
+		err = parse_override_line(db, line, &why);
+		if (err == -EINVAL)
+			set_error(e, r->line, why);
+		if (err < 0)
+			return err;
 	}
-	if (!err && ferror(f))
-		err = -EIO;
-	free(line);
-	fclose(f);
+	if (err < 0 && e) {
+		char reason[sizeof(e->reason)];
+
+		line_reader_error(r, err, reason, sizeof(reason));
+		set_error(e, err == -EFBIG || err == -EISDIR ? 0 : r->line, reason);
+	}
 	return err;
 }
 
-static void finish(struct vendor_db *db)
+static int load_override(struct vendor_db *db, const char *path, struct vendor_error *e)
 {
-	for (int i = 0; i < REGISTRY_TABLES; i++)
-		table_finish(&db->registry[i], false);
-	/* A user who writes the same prefix twice means the later line. */
-	for (int i = 0; i < MAC_BITS; i++)
-		table_finish(&db->override[i], true);
+	struct line_reader r;
+	int err = line_reader_open(&r, path, VENDOR_OVERRIDE_LINE_MAX, VENDOR_OVERRIDE_FILE_MAX);
+
+	if (err) {
+		set_error(e, 0, strerror(-err));
+		return err;
+	}
+	err = vendor_db_add_override(db, &r, e);
+	line_reader_free(&r);
+	return err;
+}
+
+/* Source ranks: hand-kept lists, then the newest registry, then load order. */
+static void rank_sources(const struct vendor_db *db, uint16_t rank[SOURCES_MAX])
+{
+	for (unsigned i = 0; i < db->source_count; i++) {
+		unsigned better = 0;
+
+		for (unsigned j = 0; j < db->source_count; j++)
+			if (db->sources[j].date > db->sources[i].date ||
+			    (db->sources[j].date == db->sources[i].date && j < i))
+				better++;
+		rank[i] = (uint16_t)better;
+	}
+}
+
+static unsigned lengths_in_use(const struct prefix_table *tables, uint8_t *bits)
+{
+	unsigned n = 0;
+
+	for (int i = MAC_BITS - 1; i >= 0; i--)
+		if (tables[i].count)
+			bits[n++] = (uint8_t)(i + 1);
+	return n;
+}
+
+int vendor_db_finish(struct vendor_db *db)
+{
+	uint16_t rank[SOURCES_MAX];
+	int err = 0;
+
+	rank_sources(db, rank);
+	for (int i = 0; i < MAC_BITS && !err; i++) {
+		struct prefix_table *t = &db->registry[i];
+
+		for (size_t k = 0; k < t->count; k++)
+			t->entries[k].rank = rank[t->entries[k].source];
+		err = table_finish(t, (unsigned)i + 1, false);
+		if (!err)
+			err = table_finish(&db->override[i], (unsigned)i + 1, true);
+	}
+	if (err)
+		return err;
+	db->registry_lengths = lengths_in_use(db->registry, db->registry_bits);
+	db->override_lengths = lengths_in_use(db->override, db->override_bits);
 	if (db->names_len < db->names_capacity && db->names_len > 0) {
 		char *shrunk = realloc(db->names, db->names_len);
 
@@ -617,38 +917,53 @@ static void finish(struct vendor_db *db)
 			db->names_capacity = db->names_len;
 		}
 	}
+	return 0;
 }
 
-int vendor_db_load(struct vendor_db **out, const char *dir, const char *override_path,
-		   unsigned *bad_line)
+void vendor_sources_default(struct vendor_sources *s)
 {
-	static const unsigned registry_bits[REGISTRY_TABLES] = {
-		[REGISTRY_36] = 36, [REGISTRY_28] = 28, [REGISTRY_24] = 24};
+	s->ieee_data_dir = VENDOR_IEEE_DATA_DIR;
+	s->arpscan_dir = VENDOR_ARPSCAN_DIR;
+	s->arpscan_local = VENDOR_ARPSCAN_LOCAL;
+	s->override = NULL;
+}
+
+int vendor_db_new(struct vendor_db **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+int vendor_db_load(struct vendor_db **out, const struct vendor_sources *sources,
+		   struct vendor_error *error)
+{
+	struct vendor_sources system;
 	struct vendor_db *db;
-	int err = 0;
+	int err;
 
 	*out = NULL;
-	if (bad_line)
-		*bad_line = 0;
-	db = calloc(1, sizeof(*db));
-	if (!db)
-		return -ENOMEM;
-	for (int i = 0; i < REGISTRY_TABLES; i++)
-		db->registry[i].bits = registry_bits[i];
-	for (int i = 0; i < MAC_BITS; i++)
-		db->override[i].bits = (unsigned)i + 1;
-
-	if (!dir)
-		dir = VENDOR_REGISTRY_DIR;
-	for (size_t i = 0; i < sizeof(registry_files) / sizeof(registry_files[0]) && !err; i++)
-		err = load_registry_file(db, dir, &registry_files[i]);
-	if (!err && override_path)
-		err = load_override(db, override_path, bad_line);
+	set_error(error, 0, "");
+	if (!sources) {
+		vendor_sources_default(&system);
+		sources = &system;
+	}
+	err = vendor_db_new(&db);
+	if (!err && sources->ieee_data_dir)
+		err = load_ieee_data(db, sources->ieee_data_dir);
+	if (!err)
+		err = load_arpscan_files(db, sources);
+	if (err)
+		set_error(error, 0, strerror(-err));
+	if (!err && sources->override)
+		err = load_override(db, sources->override, error);
+	if (!err)
+		err = vendor_db_finish(db);
 	if (err) {
+		if (!error || !error->reason[0])
+			set_error(error, 0, strerror(-err));
 		vendor_db_free(db);
 		return err;
 	}
-	finish(db);
 	*out = db;
 	return 0;
 }
@@ -657,10 +972,10 @@ void vendor_db_free(struct vendor_db *db)
 {
 	if (!db)
 		return;
-	for (int i = 0; i < REGISTRY_TABLES; i++)
+	for (int i = 0; i < MAC_BITS; i++) {
 		free(db->registry[i].entries);
-	for (int i = 0; i < MAC_BITS; i++)
 		free(db->override[i].entries);
+	}
 	free(db->names);
 	free(db);
 }
@@ -670,11 +985,10 @@ const char *vendor_lookup(const struct vendor_db *db, const struct mac *mac)
 	uint64_t mac48 = mac_to_u64(mac);
 	const struct prefix_entry *hit = NULL;
 
-	for (int i = MAC_BITS - 1; i >= 0 && !hit; i--)
-		if (db->override[i].count)
-			hit = table_find(&db->override[i], mac48);
-	for (int i = 0; i < REGISTRY_TABLES && !hit; i++)
-		hit = table_find(&db->registry[i], mac48);
+	for (unsigned i = 0; i < db->override_lengths && !hit; i++)
+		hit = table_find(&db->override[db->override_bits[i] - 1], db->override_bits[i], mac48);
+	for (unsigned i = 0; i < db->registry_lengths && !hit; i++)
+		hit = table_find(&db->registry[db->registry_bits[i] - 1], db->registry_bits[i], mac48);
 	if (hit)
 		return db->names + hit->name;
 	return mac_is_local(mac) ? VENDOR_LOCAL : VENDOR_UNKNOWN;
@@ -684,9 +998,7 @@ unsigned long vendor_db_size(const struct vendor_db *db)
 {
 	unsigned long size = 0;
 
-	for (int i = 0; i < REGISTRY_TABLES; i++)
-		size += db->registry[i].count;
 	for (int i = 0; i < MAC_BITS; i++)
-		size += db->override[i].count;
+		size += db->registry[i].count + db->override[i].count;
 	return size;
 }

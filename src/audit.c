@@ -233,16 +233,16 @@ static int check_interface(struct audit_cmd *c)
 		if (!strcmp(c->net.links.items[i].name, c->ifname))
 			c->probe_link = &c->net.links.items[i];
 	if (!c->probe_link) {
-		cli_error(CMD, "unknown interface '%s'", c->ifname);
+		cli_error(CMD, "unknown interface %s", QUOTE(c->ifname));
 		return EXIT_TROUBLE;
 	}
 	if (!nl_link_is_arp_capable(c->probe_link)) {
-		cli_error(CMD, "interface '%s' does not use ARP (loopback, point-to-point or NOARP)",
-			  c->ifname);
+		cli_error(CMD, "interface %s does not use ARP (loopback, point-to-point or NOARP)",
+			  QUOTE(c->ifname));
 		return EXIT_TROUBLE;
 	}
 	if (!(c->probe_link->flags & IFF_UP)) {
-		cli_error(CMD, "interface '%s' is down", c->ifname);
+		cli_error(CMD, "interface %s is down", QUOTE(c->ifname));
 		return EXIT_TROUBLE;
 	}
 	return 0;
@@ -451,13 +451,8 @@ static int open_probe_link(struct audit_cmd *c)
 
 static void name_vendors(struct audit_cmd *c)
 {
-	unsigned bad_line = 0;
-
-	if (vendor_db_load(&c->vendors, NULL, c->vendor_file, &bad_line) < 0) {
-		cli_error(CMD, "cannot load vendor names%s%s; MACs are shown without them",
-			  c->vendor_file ? " from " : "", c->vendor_file ? c->vendor_file : "");
+	if (cli_load_vendors(CMD, &c->vendors, c->vendor_file, "; MACs are shown without them"))
 		c->vendors = NULL;
-	}
 	for (unsigned p = 0; p < c->probe_count && c->vendors; p++) {
 		struct vip_probe *probe = &c->probes[p];
 

@@ -8,15 +8,32 @@
 #include "caps.h"
 #include "number.h"
 #include "output.h"
+#include "vendor.h"
 
 volatile sig_atomic_t cli_stop_signal;
 volatile sig_atomic_t cli_hup;
 volatile sig_atomic_t cli_usr1;
 
-static void verror(const char *cmd, const char *fmt, va_list ap)
+/* A diagnostic is one line of bounded length. Untrusted text in it is quoted by the
+ * caller (quote.h); this is the backstop for any that is not: a control byte is
+ * written as \xHH, so no message can move the cursor or fake a second line. */
+#define MESSAGE_MAX 1024
+
+static void verror(const char *cmd, const char *suffix, const char *fmt, va_list ap)
 {
+	char message[MESSAGE_MAX];
+	int n = vsnprintf(message, sizeof(message), fmt, ap);
+
 	fprintf(stderr, "arpkit %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
+	for (const char *p = message; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", (unsigned char)*p);
+		else
+			fputc(*p, stderr);
+	}
+	if (n >= (int)sizeof(message))
+		fputs("...", stderr);
+	fputs(suffix, stderr);
 	fputc('\n', stderr);
 }
 
@@ -25,18 +42,18 @@ void cli_error(const char *cmd, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	verror(cmd, fmt, ap);
+	verror(cmd, "", fmt, ap);
 	va_end(ap);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char hint[64];
 	va_list ap;
 
+	snprintf(hint, sizeof(hint), " (see 'arpkit %s --help')", cmd);
 	va_start(ap, fmt);
-	fprintf(stderr, "arpkit %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (see 'arpkit %s --help')\n", cmd);
+	verror(cmd, hint, fmt, ap);
 	va_end(ap);
 	return EXIT_TROUBLE;
 }
@@ -120,17 +137,17 @@ int cli_open_link(const char *cmd, struct link *l, const char *ifname, enum link
 	case 0:
 		return 0;
 	case -ENODEV:
-		cli_error(cmd, "unknown interface '%s'", ifname);
+		cli_error(cmd, "unknown interface %s", QUOTE(ifname));
 		break;
 	case -EAFNOSUPPORT:
-		cli_error(cmd, "interface '%s' does not use ARP (loopback, point-to-point or NOARP)",
-			  ifname);
+		cli_error(cmd, "interface %s does not use ARP (loopback, point-to-point or NOARP)",
+			  QUOTE(ifname));
 		break;
 	case -EPERM:
-		cli_error(cmd, "needs CAP_NET_RAW to open a packet socket on '%s'", ifname);
+		cli_error(cmd, "needs CAP_NET_RAW to open a packet socket on %s", QUOTE(ifname));
 		break;
 	default:
-		cli_error(cmd, "cannot open '%s': %s", ifname, strerror(-err));
+		cli_error(cmd, "cannot open %s: %s", QUOTE(ifname), strerror(-err));
 		break;
 	}
 	return EXIT_TROUBLE;
@@ -139,21 +156,24 @@ int cli_open_link(const char *cmd, struct link *l, const char *ifname, enum link
 static int refuse_link(const char *cmd, enum netsel_verdict verdict, const char *name,
 		       const char *how)
 {
+	struct quoted q;
+
+	quote(&q, name); /* a name may come from the command line or the kernel */
 	switch (verdict) {
 	case NETSEL_LINK_OK:
 		return 0;
 	case NETSEL_LINK_UNKNOWN:
-		cli_error(cmd, "unknown interface '%s'%s", name, how);
+		cli_error(cmd, "unknown interface %s%s", q.text, how);
 		break;
 	case NETSEL_LINK_NOT_ARP:
-		cli_error(cmd, "interface '%s'%s does not use ARP (loopback, point-to-point or NOARP)",
-			  name, how);
+		cli_error(cmd, "interface %s%s does not use ARP (loopback, point-to-point or NOARP)",
+			  q.text, how);
 		break;
 	case NETSEL_LINK_DOWN:
-		cli_error(cmd, "interface '%s'%s is down", name, how);
+		cli_error(cmd, "interface %s%s is down", q.text, how);
 		break;
 	case NETSEL_LINK_NO_ADDRESS:
-		cli_error(cmd, "interface '%s'%s has no IPv4 address", name, how);
+		cli_error(cmd, "interface %s%s has no IPv4 address", q.text, how);
 		break;
 	case NETSEL_LINK_NO_IPV6:
 		cli_error(cmd, "interface '%s'%s has no IPv6 address", name, how);
@@ -188,15 +208,37 @@ int cli_read_network(const char *cmd, struct nl *nl, struct nl_snapshot *snap, u
 	return EXIT_TROUBLE;
 }
 
+int cli_load_vendors(const char *cmd, struct vendor_db **db, const char *override_path,
+		     const char *consequence)
+{
+	struct vendor_sources sources;
+	struct vendor_error e;
+	int err;
+
+	vendor_sources_default(&sources);
+	sources.override = override_path;
+	err = vendor_db_load(db, &sources, &e);
+	if (!err)
+		return 0;
+	if (override_path && e.line)
+		cli_error(cmd, "%s:%u: invalid vendor override line: %s%s", override_path, e.line,
+			  e.reason, consequence ? consequence : "");
+	else
+		cli_error(cmd, "cannot load vendors%s%s: %s%s", override_path ? " from " : "",
+			  override_path ? QUOTE(override_path) : "", e.reason,
+			  consequence ? consequence : "");
+	return err;
+}
+
 bool cli_parse_ulong(const char *cmd, const char *opt, const char *text, unsigned long min,
 		     unsigned long max, unsigned long *out)
 {
 	int err = parse_ulong(text, min, max, out);
 
 	if (err == -ERANGE)
-		cli_usage_error(cmd, "%s '%s' is out of range [%lu, %lu]", opt, text, min, max);
+		cli_usage_error(cmd, "%s %s is out of range [%lu, %lu]", opt, QUOTE(text), min, max);
 	else if (err)
-		cli_usage_error(cmd, "%s '%s' is not a number", opt, text);
+		cli_usage_error(cmd, "%s %s is not a number", opt, QUOTE(text));
 	return err == 0;
 }
 

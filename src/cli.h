@@ -9,6 +9,7 @@
 #include "loop.h"
 #include "netlink.h"
 #include "netsel.h"
+#include "quote.h"
 #include "sandbox.h"
 
 /* Exit codes, documented once (and in arpkit(8)). */
@@ -74,6 +75,13 @@ int cli_select_link(const char *cmd, const struct nl_snapshot *snap, const char 
  * an address); how says which, printed after the name: " (the route's)". */
 int cli_check_link(const char *cmd, const struct nl_snapshot *snap, const struct nl_link *link,
 		   unsigned need, const char *how);
+
+/* Loads the vendor registries and override_path (NULL: none). On failure prints one
+ * line naming the file, the line and the reason, then `consequence` if given
+ * ("; MACs are shown without them"), and returns -errno with *db NULL. */
+struct vendor_db;
+int cli_load_vendors(const char *cmd, struct vendor_db **db, const char *override_path,
+		     const char *consequence);
 
 /* Range-checked numbers for options: prints "invalid --opt value 'x'" on failure. */
 bool cli_parse_ulong(const char *cmd, const char *opt, const char *text, unsigned long min,

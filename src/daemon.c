@@ -176,16 +176,6 @@ static void json_done(struct daemon *d)
 	}
 }
 
-static const char *option_error(int err)
-{
-	switch (err) {
-	case -ENOENT: return "unknown option";
-	case -E2BIG: return "too many values";
-	case -EADDRNOTAVAIL: return "give one of this host's addresses, not 0.0.0.0";
-	default: return "invalid value";
-	}
-}
-
 /* ---- settings ---- */
 
 static int parse_command_line(struct daemon *d, struct daemon_options *o, bool quiet)
@@ -226,7 +216,7 @@ static int parse_command_line(struct daemon *d, struct daemon_options *o, bool q
 		if (err) {
 			if (!quiet)
 				cli_usage_error(CMD, "--%s '%s': %s", key, optarg ? optarg : "",
-						option_error(err));
+						daemon_option_strerror(err));
 			return EXIT_TROUBLE;
 		}
 	}
@@ -243,47 +233,28 @@ static int parse_command_line(struct daemon *d, struct daemon_options *o, bool q
 static int load_settings(struct daemon *d, struct daemon_options *o, bool reloading)
 {
 	struct daemon_options file;
-	unsigned line = 0;
+	struct daemon_conf_error e;
+	const char *which = NULL;
 	int status;
-	FILE *in;
 
 	daemon_options_default(o);
 	status = parse_command_line(d, o, reloading);
 	if (status || !d->config_path)
 		return status;
-	in = fopen(d->config_path, "r");
-	if (!in) {
-		cli_error(CMD, "cannot read config '%s': %s", d->config_path, strerror(errno));
-		return EXIT_TROUBLE;
-	}
 	daemon_options_default(&file);
-	status = daemon_options_read(&file, in, &line);
-	fclose(in);
-	if (status) {
-		cli_error(CMD, "config '%s' line %u: %s", d->config_path, line, option_error(status));
+	if (daemon_options_load(&file, d->config_path, &e)) {
+		if (e.line)
+			cli_error(CMD, "config '%s' line %u: %s", d->config_path, e.line, e.reason);
+		else
+			cli_error(CMD, "cannot read config '%s': %s", d->config_path, e.reason);
 		return EXIT_TROUBLE;
 	}
-	for (unsigned i = 0; i < o->ifname_count; i++)
-		daemon_option_set(&file, "interface", o->ifnames[i]);
-	for (unsigned i = 0; i < o->peer_count; i++) {
-		char text[IPV4_STRLEN];
-
-		daemon_option_set(&file, "peer", ipv4_format(o->peers[i], text));
+	if (daemon_options_merge(o, &file, &which)) {
+		cli_error(CMD, "too many %ss: config '%s' and the command line name more than %u",
+			  which, d->config_path,
+			  !strcmp(which, "peer") ? DAEMON_MAX_PEERS : DAEMON_MAX_IFACES);
+		return EXIT_TROUBLE;
 	}
-	/* Single values given on the command line override the file's. */
-	daemon_options_default(o);
-	parse_command_line(d, o, true);
-	if (!o->refresh_s)
-		o->refresh_s = file.refresh_s;
-	if (!o->metrics) {
-		o->metrics = file.metrics;
-		o->metrics_addr = file.metrics_addr;
-	}
-	o->json = o->json || file.json;
-	memcpy(o->ifnames, file.ifnames, sizeof(o->ifnames));
-	o->ifname_count = file.ifname_count;
-	memcpy(o->peers, file.peers, sizeof(o->peers));
-	o->peer_count = file.peer_count;
 	return 0;
 }
 
@@ -1010,15 +981,15 @@ static int check_named_interfaces(struct daemon *d, const nl_link_list *links, b
 		if (found && nl_link_is_arp_capable(found))
 			continue;
 		if (!fatal) {
-			log_line(d, "interface '%s' %s; watching for it", d->opts.ifnames[i],
+			log_line(d, "interface %s %s; watching for it", QUOTE(d->opts.ifnames[i]),
 				 found ? "does not use ARP" : "does not exist (yet)");
 			continue;
 		}
 		if (found)
-			cli_error(CMD, "interface '%s' does not use ARP (loopback, point-to-point or "
-				       "NOARP)", d->opts.ifnames[i]);
+			cli_error(CMD, "interface %s does not use ARP (loopback, point-to-point or "
+				       "NOARP)", QUOTE(d->opts.ifnames[i]));
 		else
-			cli_error(CMD, "unknown interface '%s'", d->opts.ifnames[i]);
+			cli_error(CMD, "unknown interface %s", QUOTE(d->opts.ifnames[i]));
 		return EXIT_TROUBLE;
 	}
 	return 0;

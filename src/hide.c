@@ -232,7 +232,7 @@ static int choose_device(struct hide_cmd *c)
 		if (!strcmp(c->net.links.items[i].name, c->dev_name))
 			c->dev = &c->net.links.items[i];
 	if (!c->dev) {
-		cli_error(CMD, "unknown device '%s'", c->dev_name);
+		cli_error(CMD, "unknown device %s", QUOTE(c->dev_name));
 		return EXIT_TROUBLE;
 	}
 	if (nl_link_is_arp_capable(c->dev)) {

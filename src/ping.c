@@ -260,12 +260,12 @@ static const struct nl_addr *find_held(const struct ping_cmd *c, int ifindex /* 
 static int check_iface(const struct nl_link *l, const char *why)
 {
 	if (!nl_link_is_arp_capable(l)) {
-		cli_error(CMD, "interface '%s'%s does not use ARP (loopback, point-to-point or "
-			       "NOARP)", l->name, why);
+		cli_error(CMD, "interface %s%s does not use ARP (loopback, point-to-point or "
+			       "NOARP)", QUOTE(l->name), why);
 		return EXIT_TROUBLE;
 	}
 	if (!(l->flags & IFF_UP)) {
-		cli_error(CMD, "interface '%s'%s is down", l->name, why);
+		cli_error(CMD, "interface %s%s is down", QUOTE(l->name), why);
 		return EXIT_TROUBLE;
 	}
 	return 0;
@@ -276,11 +276,11 @@ static int iface_by_name(struct ping_cmd *c)
 	int err = nl_get_link_by_name(&c->nl, c->ifname, &c->iface);
 
 	if (err == -ENODEV) {
-		cli_error(CMD, "unknown interface '%s'", c->ifname);
+		cli_error(CMD, "unknown interface %s", QUOTE(c->ifname));
 		return EXIT_TROUBLE;
 	}
 	if (err) {
-		cli_error(CMD, "cannot read interface '%s': %s", c->ifname, strerror(-err));
+		cli_error(CMD, "cannot read interface %s: %s", QUOTE(c->ifname), strerror(-err));
 		return EXIT_TROUBLE;
 	}
 	return check_iface(&c->iface, "");
@@ -429,10 +429,8 @@ static int choose_iface_and_source(struct ping_cmd *c)
 
 static void load_vendors(struct ping_cmd *c)
 {
-	unsigned bad_line = 0;
-
 	/* Vendors are decoration: without the registry every MAC is "(unknown)". */
-	if (!c->quiet && vendor_db_load(&c->vendors, NULL, NULL, &bad_line) < 0)
+	if (!c->quiet && vendor_db_load(&c->vendors, NULL, NULL) < 0)
 		c->vendors = NULL;
 }
 

@@ -218,38 +218,54 @@ static const char *target_error_text(int err)
 	}
 }
 
+/* A file full of junk gets this many lines of it, then one line with the count. */
+#define BAD_TARGETS_SHOWN 10
+
 struct file_context {
 	const char *name;
+	unsigned bad;
 };
 
 static void report_bad_line(void *ctx, unsigned line, const char *item, int err)
 {
-	const struct file_context *f = ctx;
+	struct file_context *f = ctx;
 
-	cli_error(CMD, "%s:%u: invalid target '%s': %s", f->name, line, item,
-		  target_error_text(err));
+	if (f->bad++ < BAD_TARGETS_SHOWN)
+		cli_error(CMD, "%s:%u: invalid target %s: %s", f->name, line, QUOTE(item),
+			  target_error_text(err));
 }
 
 static int read_target_file(struct scan_cmd *c, const char *path)
 {
 	struct file_context ctx = {.name = strcmp(path, "-") ? path : "(stdin)"};
-	FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	int err;
+	struct line_reader in;
+	char why[64];
+	int err = 0;
 
-	if (!in) {
-		cli_error(CMD, "cannot read target file '%s': %s", path, strerror(errno));
-		return EXIT_TROUBLE;
-	}
-	err = targets_read_stream(&c->targets, in, report_bad_line, &ctx);
-	if (in != stdin)
-		fclose(in);
-	if (err == -EINVAL)
-		return EXIT_TROUBLE; /* each bad line is already reported */
+	if (strcmp(path, "-"))
+		err = line_reader_open(&in, path, TARGETS_LINE_MAX, TARGETS_FILE_MAX);
+	else
+		line_reader_init(&in, stdin, TARGETS_LINE_MAX, TARGETS_FILE_MAX);
 	if (err) {
-		cli_error(CMD, "cannot read target file '%s': %s", path, strerror(-err));
+		cli_error(CMD, "cannot read target file %s: %s", QUOTE(path), strerror(-err));
 		return EXIT_TROUBLE;
 	}
-	return 0;
+	err = targets_read(&c->targets, &in, report_bad_line, &ctx);
+	if (err && err != -EINVAL && err != -ENOMEM) {
+		if (in.line > 0 && err != -EFBIG && err != -EISDIR)
+			cli_error(CMD, "%s:%u: %s", ctx.name, in.line,
+				  line_reader_error(&in, err, why, sizeof(why)));
+		else
+			cli_error(CMD, "cannot read target file %s: %s", QUOTE(path),
+				  line_reader_error(&in, err, why, sizeof(why)));
+	}
+	line_reader_free(&in);
+	if (ctx.bad > BAD_TARGETS_SHOWN)
+		cli_error(CMD, "%s: %u more invalid targets not shown (%u in all)", ctx.name,
+			  ctx.bad - BAD_TARGETS_SHOWN, ctx.bad);
+	if (err == -ENOMEM)
+		cli_error(CMD, "reading target file %s: %s", QUOTE(path), strerror(ENOMEM));
+	return err ? EXIT_TROUBLE : 0;
 }
 
 /* Command-line and file targets: all syntax is checked before anything else. */
@@ -262,7 +278,7 @@ static int parse_targets(struct scan_cmd *c)
 		if (err == -ENOMEM)
 			return EXIT_TROUBLE;
 		if (err)
-			return cli_usage_error(CMD, "invalid target '%s': %s", c->target_args[i],
+			return cli_usage_error(CMD, "invalid target %s: %s", QUOTE(c->target_args[i]),
 					       target_error_text(err));
 	}
 	for (unsigned i = 0; i < c->target_file_count; i++) {
@@ -273,6 +289,13 @@ static int parse_targets(struct scan_cmd *c)
 	}
 	if (!c->target_arg_count && !c->target_file_count && !c->localnet)
 		return cli_usage_error(CMD, "no targets (give addresses, -f FILE or --localnet)");
+	if (c->targets.range_count == 0 && !c->localnet) {
+		if (c->target_file_count == 1)
+			cli_error(CMD, "no targets: %s holds no address", QUOTE(c->target_files[0]));
+		else
+			cli_error(CMD, "no targets: the target files hold no address");
+		return EXIT_TROUBLE;
+	}
 	return 0;
 }
 
@@ -292,7 +315,7 @@ static int choose_interface(struct scan_cmd *c)
 	if (c->ifname) {
 		l = find_link(c, c->ifname, 0);
 		if (!l) {
-			cli_error(CMD, "unknown interface '%s'", c->ifname);
+			cli_error(CMD, "unknown interface %s", QUOTE(c->ifname));
 			return EXIT_TROUBLE;
 		}
 	} else {
@@ -305,12 +328,12 @@ static int choose_interface(struct scan_cmd *c)
 		}
 	}
 	if (!nl_link_is_arp_capable(l)) {
-		cli_error(CMD, "interface '%s' does not use ARP (loopback, point-to-point or NOARP)",
-			  l->name);
+		cli_error(CMD, "interface %s does not use ARP (loopback, point-to-point or NOARP)",
+			  QUOTE(l->name));
 		return EXIT_TROUBLE;
 	}
 	if (!(l->flags & IFF_UP)) {
-		cli_error(CMD, "interface '%s' is down", l->name);
+		cli_error(CMD, "interface %s is down", QUOTE(l->name));
 		return EXIT_TROUBLE;
 	}
 	c->iface = *l;
@@ -346,7 +369,7 @@ static int add_localnet(struct scan_cmd *c)
 		added++;
 	}
 	if (!added) {
-		cli_error(CMD, "--localnet: no IPv4 subnet on '%s'", c->iface.name);
+		cli_error(CMD, "--localnet: no IPv4 subnet on %s", QUOTE(c->iface.name));
 		return EXIT_TROUBLE;
 	}
 	return 0;
@@ -400,20 +423,7 @@ static void choose_source(struct scan_cmd *c)
 
 static int load_vendors(struct scan_cmd *c)
 {
-	unsigned bad_line = 0;
-	int err = vendor_db_load(&c->vendors, NULL, c->vendor_file, &bad_line);
-
-	if (err == -EINVAL && bad_line) {
-		cli_error(CMD, "%s:%u: invalid vendor override line (want 'PREFIX NAME')",
-			  c->vendor_file, bad_line);
-		return EXIT_TROUBLE;
-	}
-	if (err) {
-		cli_error(CMD, "cannot load vendors%s%s: %s", c->vendor_file ? " from " : "",
-			  c->vendor_file ? c->vendor_file : "", strerror(-err));
-		return EXIT_TROUBLE;
-	}
-	return 0;
+	return cli_load_vendors(CMD, &c->vendors, c->vendor_file, NULL) ? EXIT_TROUBLE : 0;
 }
 
 static int open_pcap(struct scan_cmd *c)

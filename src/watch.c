@@ -712,7 +712,7 @@ static int open_capture(struct watch_cmd *c)
 	int index = watch_iface(c->engine, c->iface_count ? c->iface_names[0] : OFFLINE_IFACE);
 
 	if (index < 0)
-		return cli_usage_error(CMD, "invalid interface name '%s'", c->iface_names[0]);
+		return cli_usage_error(CMD, "invalid interface name %s", QUOTE(c->iface_names[0]));
 	c->offline_iface = (unsigned)index;
 	if (c->net_count && watch_set_subnets(c->engine, c->offline_iface, c->nets, c->net_count) < 0)
 		return EXIT_TROUBLE;
@@ -825,7 +825,7 @@ static int register_interfaces(struct watch_cmd *c)
 		int index = watch_iface(c->engine, c->iface_names[i]);
 
 		if (index < 0)
-			return cli_usage_error(CMD, "invalid interface name '%s'", c->iface_names[i]);
+			return cli_usage_error(CMD, "invalid interface name %s", QUOTE(c->iface_names[i]));
 		ifc->name = c->iface_names[i];
 		ifc->index = (unsigned)index;
 	}

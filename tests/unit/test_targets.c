@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "targets.h"
@@ -153,13 +154,16 @@ static void test_file_with_bad_lines(void **state)
 		"nonsense";
 	struct bad_seen seen;
 	struct targets t;
+	struct line_reader r;
 	FILE *in = fmemopen(text, strlen(text), "r");
 
 	(void)state;
 	memset(&seen, 0, sizeof(seen));
 	assert_non_null(in);
 	targets_init(&t);
-	assert_int_equal(targets_read_stream(&t, in, collect_bad, &seen), -EINVAL);
+	line_reader_init(&r, in, TARGETS_LINE_MAX, TARGETS_FILE_MAX);
+	assert_int_equal(targets_read(&t, &r, collect_bad, &seen), -EINVAL);
+	line_reader_free(&r);
 	fclose(in);
 	assert_int_equal(seen.count, 3);
 	assert_int_equal(seen.lines[0], 4);
@@ -179,15 +183,72 @@ static void test_clean_file(void **state)
 {
 	static char text[] = "10.0.0.1\n10.0.0.1\n10.0.0.2 # again\n";
 	struct targets t;
+	struct line_reader r;
 	FILE *in = fmemopen(text, strlen(text), "r");
 
 	(void)state;
 	targets_init(&t);
-	assert_int_equal(targets_read_stream(&t, in, NULL, NULL), 0);
+	line_reader_init(&r, in, TARGETS_LINE_MAX, TARGETS_FILE_MAX);
+	assert_int_equal(targets_read(&t, &r, NULL, NULL), 0);
+	line_reader_free(&r);
 	fclose(in);
 	assert_int_equal(targets_finish(&t), 0);
 	assert_int_equal(t.total, 2);
 	targets_free(&t);
+}
+
+/* Issue 12 item 5: an empty list (scan -f /dev/null) reached qsort(NULL, 0, ...),
+ * which the sanitizers abort on. */
+static void test_empty_list(void **state)
+{
+	struct targets t;
+	struct target_cursor cursor;
+	struct in_addr a;
+	uint32_t index;
+
+	(void)state;
+	targets_init(&t);
+	assert_int_equal(targets_finish(&t), 0);
+	assert_int_equal(t.total, 0);
+	assert_false(targets_index_of(&t, addr("192.0.2.1"), &index));
+	targets_cursor_start(&t, &cursor);
+	assert_false(targets_cursor_next(&t, &cursor, &a, &index));
+	targets_free(&t);
+}
+
+/* Issue 12 item 6: a line past the limit ends the reading with an error naming the
+ * line, instead of eating memory; a file of zeros is not a text file. */
+static void test_bounded_file(void **state)
+{
+	struct targets t;
+	struct line_reader r;
+	char *text = malloc(TARGETS_LINE_MAX + 64);
+	FILE *in;
+
+	(void)state;
+	assert_non_null(text);
+	strcpy(text, "10.0.0.1\n");
+	memset(text + 9, ' ', TARGETS_LINE_MAX + 1);
+	strcpy(text + 9 + TARGETS_LINE_MAX + 1, "10.0.0.2\n");
+	in = fmemopen(text, strlen(text), "r");
+	targets_init(&t);
+	line_reader_init(&r, in, TARGETS_LINE_MAX, TARGETS_FILE_MAX);
+	assert_int_equal(targets_read(&t, &r, NULL, NULL), -EOVERFLOW);
+	assert_int_equal(r.line, 2);
+	line_reader_free(&r);
+	fclose(in);
+	targets_free(&t);
+
+	in = fopen("/dev/zero", "r");
+	assert_non_null(in);
+	targets_init(&t);
+	line_reader_init(&r, in, TARGETS_LINE_MAX, TARGETS_FILE_MAX);
+	assert_int_equal(targets_read(&t, &r, NULL, NULL), -EILSEQ);
+	assert_int_equal(r.line, 1);
+	line_reader_free(&r);
+	fclose(in);
+	targets_free(&t);
+	free(text);
 }
 
 int main(void)
@@ -198,6 +259,8 @@ int main(void)
 		cmocka_unit_test(test_cursor_matches_index),
 		cmocka_unit_test(test_too_many_after_merge),
 		cmocka_unit_test(test_file_with_bad_lines),
+		cmocka_unit_test(test_empty_list),
+		cmocka_unit_test(test_bounded_file),
 		cmocka_unit_test(test_clean_file),
 	};
 
