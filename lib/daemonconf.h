@@ -50,7 +50,9 @@ const char *daemon_option_strerror(int err);
 /* Why a configuration file was refused, for the one line the daemon prints. */
 struct daemon_conf_error {
 	unsigned line;      /* 0 when not about one line (cannot open, too large) */
-	char reason[160];   /* "refresh 'often': invalid value", "line longer than 511 bytes" */
+	/* "refresh 'often': invalid value", "line longer than 511 bytes": room for a
+	 * whole quoted value (QUOTE_SIZE) and the longest explanation. */
+	char reason[384];
 };
 
 /*
