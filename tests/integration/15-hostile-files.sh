@@ -77,15 +77,15 @@ refused "a directory as vendor file" "cannot load vendors from '$LAB_TMP': Is a 
 # Item 9 and item 8: the daemon's configuration.
 for i in $(seq 1 64); do echo "peer 10.0.$((i / 200)).$((i % 200 + 1))"; done >"$LAB_TMP/daemon.conf"
 refused "--peer beyond the config's 64 peers" "too many peers" \
-	"$ARPKIT" daemon -c "$LAB_TMP/daemon.conf" --peer 192.0.2.9
+	timeout 20 "$ARPKIT" daemon -c "$LAB_TMP/daemon.conf" --peer 192.0.2.9
 refused "a directory as config" "cannot read config '$LAB_TMP': Is a directory" \
-	"$ARPKIT" daemon -c "$LAB_TMP"
+	timeout 20 "$ARPKIT" daemon -c "$LAB_TMP"
 printf 'interface eth0\npeer %600s\n' 192.0.2.9 >"$LAB_TMP/long.conf"
 refused "a config line over 511 bytes" "line 2: line longer than 511 bytes" \
-	"$ARPKIT" daemon -c "$LAB_TMP/long.conf"
+	timeout 20 "$ARPKIT" daemon -c "$LAB_TMP/long.conf"
 printf 'refresh \x1b[2J\n' >"$LAB_TMP/escape.conf"
 refused "escape sequence in a config value" "line 1: refresh '\\\\x1b\\[2J': invalid value" \
-	"$ARPKIT" daemon -c "$LAB_TMP/escape.conf"
+	timeout 20 "$ARPKIT" daemon -c "$LAB_TMP/escape.conf"
 
 # Issue 10 item 9: the vendor of a Raspberry Pi 5 (d8:3a:dd, only in arp-scan's newer
 # ieee-oui.txt) and of a QEMU guest (52:54:00, arp-scan's mac-vendor.txt).
