@@ -36,4 +36,11 @@ static inline char *fuzz_strdup(const uint8_t *data, size_t size)
 	return text;
 }
 
+/* The input as a read-only stream for the text readers; NULL for an empty input
+ * (fmemopen refuses size 0) or when memory ran out. */
+static inline FILE *fuzz_stream(const uint8_t *data, size_t size)
+{
+	return size ? fmemopen((void *)data, size, "r") : NULL;
+}
+
 #endif

@@ -19,9 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *in;
 	int err;
 
-	if (size == 0)
-		return 0;
-	in = fmemopen((void *)data, size, "r");
+	in = fuzz_stream(data, size);
 	if (!in)
 		return 0;
 	daemon_options_default(&o);

@@ -33,9 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *in;
 	int err;
 
-	if (size == 0)
-		return 0;
-	in = fmemopen((void *)data, size, "r");
+	in = fuzz_stream(data, size);
 	if (!in)
 		return 0;
 	targets_init(&t);

@@ -18,11 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *in;
 	int err;
 
-	if (size == 0 || vendor_db_new(&db) < 0)
+	in = fuzz_stream(data, size);
+	if (!in)
 		return 0;
-	in = fmemopen((void *)data, size, "r");
-	if (!in) {
-		vendor_db_free(db);
+	if (vendor_db_new(&db) < 0) {
+		fclose(in);
 		return 0;
 	}
 	line_reader_init(&r, in, VENDOR_OVERRIDE_LINE_MAX, VENDOR_OVERRIDE_FILE_MAX);

@@ -874,7 +874,7 @@ static void rank_sources(const struct vendor_db *db, uint16_t rank[SOURCES_MAX])
 
 		for (unsigned j = 0; j < db->source_count; j++)
 			if (db->sources[j].date > db->sources[i].date ||
-			    (db->sources[j].date == db->sources[i].date && j < i))
+			    (j < i && db->sources[j].date == db->sources[i].date))
 				better++;
 		rank[i] = (uint16_t)better;
 	}
