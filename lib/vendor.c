@@ -696,30 +696,28 @@ static int load_ieee_data(struct vendor_db *db, const char *dir)
 
 static int load_arpscan_files(struct vendor_db *db, const struct vendor_sources *src)
 {
-	struct {
-		const char *dir, *name;
+	/* get-oui's and get-iab's registries, dated by the line they write; then the
+	 * hand-kept list, which sat beside them before arp-scan 1.10 moved it to /etc. */
+	static const struct {
+		const char *name;
 		int64_t stamp;
 	} files[] = {
-		{src->arpscan_dir, "ieee-oui.txt", 0},
-		{src->arpscan_dir, "ieee-iab.txt", 0},
-		/* Beside the registries before arp-scan 1.10 moved it to /etc. */
-		{src->arpscan_dir, "mac-vendor.txt", VENDOR_DATE_HAND_KEPT},
-		{NULL, src->arpscan_local, VENDOR_DATE_HAND_KEPT},
+		{"ieee-oui.txt", 0},
+		{"ieee-iab.txt", 0},
+		{"mac-vendor.txt", VENDOR_DATE_HAND_KEPT},
 	};
+	int err = 0;
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		int err;
-
-		if (!files[i].name || (!files[i].dir && i < 3))
-			continue;
-		err = files[i].dir ? load_file_in(db, files[i].dir, files[i].name,
-						  VENDOR_FORMAT_ARPSCAN, 0, files[i].stamp)
-				   : load_registry_file(db, files[i].name, VENDOR_FORMAT_ARPSCAN,
-							0, files[i].stamp);
+	for (size_t i = 0; src->arpscan_dir && i < sizeof(files) / sizeof(files[0]); i++) {
+		err = load_file_in(db, src->arpscan_dir, files[i].name, VENDOR_FORMAT_ARPSCAN, 0,
+				   files[i].stamp);
 		if (err && !is_missing(err))
 			return err;
 	}
-	return 0;
+	if (src->arpscan_local)
+		err = load_registry_file(db, src->arpscan_local, VENDOR_FORMAT_ARPSCAN, 0,
+					 VENDOR_DATE_HAND_KEPT);
+	return is_missing(err) ? 0 : err;
 }
 
 /*
