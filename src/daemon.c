@@ -215,7 +215,7 @@ static int parse_command_line(struct daemon *d, struct daemon_options *o, bool q
 		err = daemon_option_set(o, key, opt == OPT_JSON ? NULL : optarg);
 		if (err) {
 			if (!quiet)
-				cli_usage_error(CMD, "--%s '%s': %s", key, optarg ? optarg : "",
+				cli_usage_error(CMD, "--%s %s: %s", key, QUOTE(optarg ? optarg : ""),
 						daemon_option_strerror(err));
 			return EXIT_TROUBLE;
 		}
