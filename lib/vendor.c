@@ -417,8 +417,18 @@ static int csv_next_record(struct csv_cursor *c, char **fields, unsigned max_fie
 				return -EINVAL;
 			}
 		} else {
-			while (!at_record_end(c) && *c->pos != ',')
-				*out++ = *c->pos++;
+			for (;;) {
+				/* Runs up to a comma or line end in one copy; the text ends in
+				 * a NUL, so strcspn stops at c->end at the latest. */
+				size_t run = strcspn(c->pos, ",\r\n");
+
+				memmove(out, c->pos, run);
+				out += run;
+				c->pos += run;
+				if (at_record_end(c) || *c->pos == ',')
+					break;
+				*out++ = *c->pos++; /* a lone '\r', or a NUL inside the text */
+			}
 		}
 		if (at_record_end(c)) {
 			*out = '\0';

@@ -103,7 +103,8 @@ enum vendor_format {
 #define VENDOR_DATE_HAND_KEPT INT64_MAX
 
 int vendor_db_new(struct vendor_db **db);
-/* One registry text (modified in place). bits: the assignment size of an IEEE file
+/* One registry text: len bytes followed by a NUL (text[len] == '\0'), modified in
+ * place. bits: the assignment size of an IEEE file
  * (24, 28 or 36), ignored for arp-scan's format. date: seconds since the epoch, or
  * VENDOR_DATE_HAND_KEPT. 0, -ENOMEM, -ENOSPC (too many sources). */
 int vendor_db_add_registry(struct vendor_db *db, enum vendor_format format, unsigned bits,
