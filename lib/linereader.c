@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define INITIAL_CAP 256
+#include "vec.h"
 
 void line_reader_init(struct line_reader *r, FILE *in, size_t line_max, size_t total_max)
 {
@@ -40,21 +40,6 @@ void line_reader_free(struct line_reader *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int grow(struct line_reader *r, size_t need)
-{
-	size_t cap = r->cap ? r->cap : INITIAL_CAP;
-	char *grown;
-
-	while (cap < need)
-		cap *= 2;
-	grown = realloc(r->buf, cap);
-	if (!grown)
-		return -ENOMEM;
-	r->buf = grown;
-	r->cap = cap;
-	return 0;
-}
-
 int line_reader_next(struct line_reader *r, char **line, size_t *len)
 {
 	size_t n = 0;
@@ -75,7 +60,7 @@ int line_reader_next(struct line_reader *r, char **line, size_t *len)
 		if (n == r->line_max)
 			return -EOVERFLOW;
 		/* Room for this byte and the terminating NUL. */
-		if (n + 2 > r->cap && grow(r, n + 2) < 0)
+		if (n + 2 > r->cap && vec_reserve_fields(r->buf, r->cap, n + 2))
 			return -ENOMEM;
 		r->buf[n++] = (char)c;
 	}
@@ -85,7 +70,7 @@ int line_reader_next(struct line_reader *r, char **line, size_t *len)
 		r->line--;
 		return 0;
 	}
-	if (!r->buf && grow(r, 1) < 0)
+	if (!r->buf && vec_reserve_fields(r->buf, r->cap, 1))
 		return -ENOMEM;
 	if (n > 0 && r->buf[n - 1] == '\r')
 		n--;

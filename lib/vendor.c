@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "quote.h"
+#include "vec.h"
 
 #define MAC_BITS 48
 #define CSV_FIELDS_USED 3
@@ -159,18 +160,8 @@ static int add_name(struct vendor_db *db, const char *name, uint32_t *offset)
 
 	if (db->names_len + len > UINT32_MAX)
 		return -EOVERFLOW;
-	if (db->names_len + len > db->names_capacity) {
-		size_t capacity = db->names_capacity ? db->names_capacity : 64 * 1024;
-		char *grown;
-
-		while (capacity < db->names_len + len)
-			capacity *= 2;
-		grown = realloc(db->names, capacity);
-		if (!grown)
-			return -ENOMEM;
-		db->names = grown;
-		db->names_capacity = capacity;
-	}
+	if (vec_reserve_fields(db->names, db->names_capacity, db->names_len + len))
+		return -ENOMEM;
 	memcpy(db->names + db->names_len, name, len);
 	*offset = (uint32_t)db->names_len;
 	db->names_len += len;
@@ -191,15 +182,8 @@ static int table_add(struct vendor_db *db, struct prefix_table *table, uint64_t 
 	uint32_t offset;
 	int err;
 
-	if (table->count == table->capacity) {
-		size_t capacity = table->capacity ? table->capacity * 2 : 256;
-		struct prefix_entry *grown = realloc(table->entries, capacity * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		table->entries = grown;
-		table->capacity = capacity;
-	}
+	if (vec_reserve_fields(table->entries, table->capacity, table->count + 1))
+		return -ENOMEM;
 	err = add_name(db, name, &offset);
 	if (err)
 		return err;
