@@ -54,6 +54,10 @@ struct scan_run {
 	enum scan_phase phase;
 	unsigned round;
 	struct target_cursor cursor;
+	bool loaded;              /* the cursor's next silent target, taken when it is due: */
+	struct in_addr next_addr;
+	uint32_t next_index;
+	uint64_t last_sent_ns, prev_round_last_ns;
 	struct pacer pacer;
 	uint64_t burst;
 	uint64_t start_ns, wait_until_ns, next_tick_ns;
@@ -64,6 +68,7 @@ struct scan_run {
 	struct rxring *rxring;    /* when set, replies come from it, not recvmmsg */
 	uint64_t ring_read_ns;    /* receive time of the frames being drained */
 	bool tx_full;             /* the ring's next slot is still the kernel's */
+	uint64_t due_ns;          /* when the loaded target may be asked (after a batch) */
 
 	/* The in-flight window of --rate max: when batches went, sends counted per round. */
 	uint64_t round_sent, round_answered_base, round_expired;
@@ -143,7 +148,8 @@ static void start_round(struct scan_run *run, unsigned round)
 {
 	run->round = round;
 	run->phase = PHASE_SENDING;
-	run->counters.rounds = round + 1;
+	run->prev_round_last_ns = run->last_sent_ns;
+	run->loaded = false;
 	run->round_sent = 0;
 	run->round_answered_base = run->counters.answered;
 	run->round_expired = 0;
@@ -186,33 +192,73 @@ static void commit_slot(struct scan_run *run)
 		link_tx_commit(&run->tx, run->request_len);
 }
 
-/* Fills the batch with requests to the next silent targets of this round. */
+/*
+ * When target index may be asked again: a timeout after its own previous request. In
+ * round 0, or once the previous round's last request is a timeout old, every target is
+ * due. sent_us wraps after 71 minutes, which can make an older request look younger,
+ * never older: a target is never asked early (to the microsecond), at worst one
+ * timeout late.
+ */
+static uint64_t due_time(const struct scan_run *run, uint32_t index, uint64_t now)
+{
+	uint64_t timeout = run->cfg.timeout_ns, age;
+
+	if (run->round == 0 || now - run->prev_round_last_ns >= timeout)
+		return now;
+	age = (uint64_t)(uint32_t)(elapsed_us(run, now) - run->sent_us[index]) * NS_PER_US;
+	return age >= timeout ? now : now + timeout - age;
+}
+
+/* Loads the round's next silent target (those that answered are skipped): 1 when it may
+ * be asked at now, 0 when not yet (*due_ns: when), -1 at the round's end. A loaded
+ * target stays loaded until taken. */
+static int load_next(struct scan_run *run, uint64_t now, uint64_t *due_ns)
+{
+	while (!run->loaded || run->first_reply[run->next_index] != SCAN_NONE) {
+		run->loaded = targets_cursor_next(run->targets, &run->cursor, &run->next_addr,
+						  &run->next_index);
+		if (!run->loaded)
+			return -1;
+	}
+	*due_ns = due_time(run, run->next_index, now);
+	return *due_ns <= now;
+}
+
+/* The round's cursor is at its end: the next round at once (each target waits for its
+ * own timeout), or after the last round, the final wait for late replies. */
+static void end_round(struct scan_run *run)
+{
+	run->phase = PHASE_WAITING;
+	run->wait_until_ns = run->round < run->cfg.retries ? run->last_sent_ns :
+			     run->last_sent_ns + run->cfg.timeout_ns;
+}
+
+/* Fills the batch with requests to this round's silent targets that are due. */
 static unsigned fill_batch(struct scan_run *run, uint64_t now, unsigned wanted)
 {
-	struct in_addr addr;
-	uint32_t index;
 	unsigned filled = 0;
 
-	run->tx_full = false;
 	while (filled < wanted) {
-		/* The slot first: a target is taken from the cursor only when it can go. */
+		/* The slot first: a target is taken only when it can go. */
 		uint8_t *slot = next_slot(run);
+		int ready;
 
 		if (!slot) {
 			run->tx_full = true;
 			break;
 		}
-		if (!targets_cursor_next(run->targets, &run->cursor, &addr, &index)) {
-			run->phase = PHASE_WAITING;
-			run->wait_until_ns = now + (run->cfg.timeout_ns << run->round);
+		ready = load_next(run, now, &run->due_ns);
+		if (ready < 0)
+			end_round(run);
+		if (ready <= 0)
 			break;
-		}
-		if (run->first_reply[index] != SCAN_NONE)
-			continue;
+		run->loaded = false;
 		memcpy(slot, run->request, run->request_len);
-		memcpy(slot + run->tpa_offset, &addr.s_addr, 4);
+		memcpy(slot + run->tpa_offset, &run->next_addr.s_addr, 4);
 		commit_slot(run);
-		run->sent_us[index] = elapsed_us(run, now);
+		run->sent_us[run->next_index] = elapsed_us(run, now);
+		run->last_sent_ns = now;
+		run->counters.rounds = run->round + 1;
 		if (run->hooks.on_frame)
 			run->hooks.on_frame(run->hooks.ctx, true, slot, run->request_len,
 					    run->request_len, now);
@@ -274,22 +320,29 @@ static uint64_t allowance(struct scan_run *run, uint64_t now)
 
 static int send_due(struct scan_run *run, uint64_t now, uint64_t *wake_at)
 {
-	uint64_t allowed = allowance(run, now);
-	unsigned filled;
+	int ready = load_next(run, now, &run->due_ns);
+	uint64_t allowed = 0;
+	unsigned filled = 0;
 
-	if (allowed == 0 && run->cfg.rate == 0) {
+	run->tx_full = false;
+	if (ready < 0)
+		end_round(run);
+	else if (ready > 0)
+		allowed = allowance(run, now);
+	if (ready > 0 && allowed == 0 && run->cfg.rate == 0) {
 		/* A reply or the age limit frees the window; ppoll wakes for the first. */
 		*wake_at = now + WINDOW_AGE_MIN_NS / 8;
 		return 0;
 	}
-	if (allowed == 0) {
+	if (ready > 0 && allowed == 0) {
 		uint64_t cost = run->cfg.rate ? NS_PER_SEC / run->cfg.rate : 0;
 
 		/* Sleep until a whole burst is due, not a frame at a time. */
 		*wake_at = pacer_next(&run->pacer, now) + (run->burst - 1) * cost;
 		return 0;
 	}
-	filled = fill_batch(run, now, (unsigned)allowed);
+	if (allowed)
+		filled = fill_batch(run, now, (unsigned)allowed);
 	run->counters.frames_sent += filled;
 	if (filled)
 		record_batch(run, now, filled);
@@ -306,28 +359,35 @@ static int send_due(struct scan_run *run, uint64_t now, uint64_t *wake_at)
 	}
 	run->tx.count = 0;
 	*wake_at = run->phase != PHASE_SENDING ? run->wait_until_ns :
-		   run->tx_full ? now + TX_RING_FULL_WAIT_NS : now;
+		   run->tx_full ? now + TX_RING_FULL_WAIT_NS : run->due_ns;
 	return 0;
 }
 
 int scan_run_step(struct scan_run *run, uint64_t now, uint64_t *wake_at)
 {
-	*wake_at = now;
-	if (run->phase != PHASE_DONE && run->counters.answered == run->targets->total)
-		run->phase = PHASE_DONE;
-	if (run->phase == PHASE_WAITING) {
-		if (now < run->wait_until_ns) {
-			*wake_at = run->wait_until_ns;
-			return 0;
-		}
-		if (run->round >= run->cfg.retries)
+	int err = 0;
+
+	/* A round's end starts the next one in the same step: at most retries + 1 turns. */
+	for (;;) {
+		*wake_at = now;
+		if (run->phase != PHASE_DONE && run->counters.answered == run->targets->total)
 			run->phase = PHASE_DONE;
-		else
-			start_round(run, run->round + 1);
+		if (run->phase == PHASE_WAITING) {
+			if (now < run->wait_until_ns) {
+				*wake_at = run->wait_until_ns;
+				return 0;
+			}
+			if (run->round >= run->cfg.retries)
+				run->phase = PHASE_DONE;
+			else
+				start_round(run, run->round + 1);
+		}
+		if (run->phase == PHASE_DONE)
+			return 1;
+		err = send_due(run, now, wake_at);
+		if (err || run->phase != PHASE_WAITING || *wake_at > now)
+			return err;
 	}
-	if (run->phase == PHASE_DONE)
-		return 1;
-	return send_due(run, now, wake_at);
 }
 
 static bool reply_is_ours(const struct scan_run *run, const struct arp_frame *f)

@@ -3,12 +3,14 @@
  * replies matched to their target in O(1) (targets_index_of) and kept with their
  * round-trip time; silent targets asked again in later rounds.
  *
- * Rounds: round 0 asks every target. After a round's last frame the engine waits
- * timeout * 2^k (k = the round, from 0) for replies, then asks the targets that are
- * still silent again, up to `retries` extra rounds: with timeout 500 ms and 2
- * retries the waits are 500, 1000 and 2000 ms. The scan ends as soon as every
- * target answered, or when the last round's wait is over. Replies are accepted at
- * any time, also from an earlier round.
+ * Rounds: round 0 asks every target, in address order. Each later round asks the
+ * targets still silent again, up to `retries` more rounds, and each of them only once
+ * its own previous request is `timeout` old (per-target timers, as arp-scan has): a
+ * round's wait does not add to the time its requests took to send. The scan ends as
+ * soon as every target answered, or `timeout` after the last round's last request. So
+ * a silent target is listened to for (retries + 1) * timeout after its first request:
+ * with timeout 400 ms and 2 retries, requests at 0, 400 and 800 ms, given up at
+ * 1200 ms. Replies are accepted at any time, also to an earlier round's request.
  *
  * A reply counts when it is an ARP reply, on the scan's VLAN (or untagged), sent to
  * this interface's MAC (Ethernet or ARP target), from a target address. The same
@@ -36,7 +38,7 @@ struct scan_config {
 				 * most 384 requests in flight (a request leaves the window
 				 * when replies catch up or after 4 smoothed RTTs, >= 1 ms) */
 	unsigned retries;       /* extra rounds for silent targets */
-	uint64_t timeout_ns;    /* wait after round 0; doubles with each round */
+	uint64_t timeout_ns;    /* per target: from each request to the next, and to giving up */
 	int vlan;               /* VLAN_NONE, or the 802.1Q VID to tag with and expect */
 	struct in_addr source;  /* ARP sender address; 0.0.0.0 is allowed (RFC 5227 probe form) */
 };
@@ -58,7 +60,7 @@ struct scan_counters {
 	uint64_t ignored;          /* ARP that is not a reply to this scan */
 	uint32_t answered;         /* targets with at least one reply */
 	uint32_t conflicts;        /* targets answered by more than one MAC */
-	unsigned rounds;           /* rounds started */
+	unsigned rounds;           /* rounds in which a request went */
 	unsigned send_stalls;      /* batches cut short by a queue that stayed full */
 	unsigned kernel_drops;     /* PACKET_STATISTICS, when the receive queue overflowed */
 };

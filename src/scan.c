@@ -24,7 +24,7 @@
 #define CMD "scan"
 #define DEFAULT_RATE 2000
 #define DEFAULT_RETRIES 2
-#define DEFAULT_TIMEOUT_MS 500
+#define DEFAULT_TIMEOUT_MS 400
 #define PROGRESS_AFTER_NS NS_PER_SEC
 #define PROGRESS_TICK_NS (200 * NS_PER_MS)
 /* Small blocks: a reply is seen once its block is handed over, and --rate max
@@ -82,9 +82,10 @@ static const char usage_text[] =
 	"                     targets' subnet, else its first; 0.0.0.0 if it has none)\n"
 	"      --rate PPS     frames per second (default 2000), or 'max': as fast as\n"
 	"                     the link takes, at most 384 requests in flight\n"
-	"      --retry N      extra rounds for silent targets (default 2)\n"
-	"      --timeout MS   wait after the first round for replies (default 500); the\n"
-	"                     wait doubles with each retry round: 500, 1000, 2000 ms\n"
+	"      --retry N      ask silent targets again, up to N more times (default 2)\n"
+	"      --timeout MS   per target, the wait after each request before it is asked\n"
+	"                     again or given up (default 400): a silent target is asked\n"
+	"                     at 0, 400 and 800 ms and has 1200 ms in all to answer\n"
 	"      --vlan ID      tag requests with 802.1Q VLAN ID (1-4094) on a trunk, and\n"
 	"                     accept only replies tagged with it\n"
 	"      --vendor PAT   show only replies whose vendor contains PAT (any case)\n"
@@ -99,7 +100,7 @@ static const char usage_text[] =
 	"Output: one line per reply, 'IP<TAB>MAC<TAB>VENDOR', with a fourth field\n"
 	"'CONFLICT' on every line of an address more than one MAC answered. Only silent\n"
 	"targets are asked again; the scan ends once every target answered or the last\n"
-	"round's wait is over. A summary goes to stderr.\n"
+	"request's timeout is over. A summary goes to stderr.\n"
 	"Exit status: 0 the scan completed (whatever the number of replies), 2 usage or\n"
 	"system error (bad input: nothing is sent), or interrupted.\n";
 

@@ -5,13 +5,19 @@ The lab kernel has no 8021q module, so no VLAN sub-interface can answer tagged
 ARP. This stands in for one: on IFACE it answers ARP requests tagged with VLAN
 VID for the given addresses, from MAC, with a reply tagged with the same VID.
 Untagged requests and other VIDs are ignored, as a VLAN sub-interface would.
+VID "untagged" answers untagged requests only, as a plain host would.
 
-    vlan-responder.py IFACE VID MAC ADDR [ADDR...]
+    vlan-responder.py [--delay MS] IFACE VID|untagged MAC ADDR [ADDR...]
+
+--delay MS answers each request MS milliseconds late: a slow host (this kernel
+has no netem to delay a veth). The namespace must not hold ADDR itself, or the
+kernel answers at once.
 
 It runs until killed (the lab's teardown does that), and exits by itself after
 --lifetime seconds (default 120) so a forgotten one cannot linger.
 """
 import argparse
+import heapq
 import ipaddress
 import select
 import socket
@@ -49,11 +55,16 @@ def tagged_arp(frame, aux):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("iface")
-    parser.add_argument("vid", type=int)
+    parser.add_argument("vid", type=lambda v: None if v == "untagged" else int(v))
     parser.add_argument("mac")
     parser.add_argument("addrs", nargs="+")
     parser.add_argument("--lifetime", type=float, default=120.0)
+    parser.add_argument("--delay", type=float, default=0.0, help="milliseconds")
     args = parser.parse_args()
+    if args.vid is None:
+        tag = b""
+    else:
+        tag = struct.pack("!HH", ETH_P_8021Q, args.vid)
 
     own_mac = bytes.fromhex(args.mac.replace(":", ""))
     owned = {ipaddress.IPv4Address(a).packed for a in args.addrs}
@@ -62,8 +73,13 @@ def main():
     sock.bind((args.iface, 0))
     print("ready", flush=True)
     deadline = time.monotonic() + args.lifetime
+    due = []  # (send time, sequence, reply): replies held back by --delay
+    sent = 0
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([sock], [], [], 0.5)
+        while due and due[0][0] <= time.monotonic():
+            sock.send(heapq.heappop(due)[2])
+        wait = 0.5 if not due else max(0.0, due[0][0] - time.monotonic())
+        ready, _, _ = select.select([sock], [], [], wait)
         if not ready:
             continue
         frame, ancdata, _flags, addr = sock.recvmsg(2048, socket.CMSG_SPACE(AUXDATA.size))
@@ -83,9 +99,10 @@ def main():
         sha, spa, tpa = arp[8:14], arp[14:18], arp[24:28]
         if tpa not in owned:
             continue
-        reply = (sha + own_mac + struct.pack("!HHH", ETH_P_8021Q, args.vid, ETH_P_ARP)
+        reply = (sha + own_mac + tag + struct.pack("!H", ETH_P_ARP)
                  + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + own_mac + tpa + sha + spa)
-        sock.send(reply.ljust(64, b"\0"))
+        sent += 1
+        heapq.heappush(due, (time.monotonic() + args.delay / 1000, sent, reply.ljust(64, b"\0")))
     return 0
 
 

@@ -1,5 +1,6 @@
-/* The scan engine without a socket: what it sends each round, which replies it
- * takes, conflicts, duplicates, VLANs, round-trip times and pacing. */
+/* The scan engine without a socket: what it sends each round and when (each target's
+ * own timer), which replies it takes, conflicts, duplicates, VLANs, round-trip times
+ * and pacing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -148,7 +149,8 @@ static void test_rounds_retry_only_silent(void **state)
 	}
 	assert_int_equal(scan_run_counters(run)->ignored, 3);
 
-	/* Still waiting halfway through the timeout, then round 1 asks only the silent. */
+	/* Still waiting halfway through the timeout, then round 1 asks only the silent,
+	 * each a timeout after its own previous request. */
 	assert_int_equal(scan_run_step(run, T0 + TIMEOUT / 2, &wake), 0);
 	assert_int_equal(wake, T0 + TIMEOUT);
 	assert_int_equal(log.count, 4);
@@ -157,7 +159,7 @@ static void test_rounds_retry_only_silent(void **state)
 	assert_int_equal(log.tpa[4], 0x0a000000u);
 	assert_int_equal(log.tpa[5], 0x0a000002u);
 	assert_int_equal(log.tpa[6], 0x0a000003u);
-	assert_int_equal(wake, T0 + 3 * TIMEOUT); /* the wait doubles */
+	assert_int_equal(wake, T0 + 2 * TIMEOUT); /* round 2: no doubling */
 
 	/* Everyone answers: over at once. */
 	assert_int_equal(feed(run, &host_a, "10.0.0.0", VLAN_NONE, T0 + TIMEOUT + NS_PER_MS), 1);
@@ -191,10 +193,64 @@ static void test_silent_network_ends_after_last_wait(void **state)
 	assert_int_equal(scan_run_step(run, T0, &wake), 0);
 	assert_int_equal(scan_run_step(run, T0 + TIMEOUT, &wake), 0);
 	assert_int_equal(log.count, 2);
-	assert_int_equal(wake, T0 + 3 * TIMEOUT);
-	assert_int_equal(scan_run_step(run, T0 + 3 * TIMEOUT - 1, &wake), 0);
-	assert_int_equal(scan_run_step(run, T0 + 3 * TIMEOUT, &wake), 1);
+	/* The last request gets a timeout too: (retries + 1) timeouts in all. */
+	assert_int_equal(wake, T0 + 2 * TIMEOUT);
+	assert_int_equal(scan_run_step(run, T0 + 2 * TIMEOUT - 1, &wake), 0);
+	assert_int_equal(scan_run_step(run, T0 + 2 * TIMEOUT, &wake), 1);
 	assert_int_equal(log.count, 2);
+	assert_int_equal(scan_run_counters(run)->rounds, 2);
+	scan_run_free(run);
+	targets_free(&t);
+}
+
+/* Paced requests go out over time; each silent target is asked again a timeout after
+ * its own previous request, not after the round's last one, and never sooner. */
+static void test_retry_timer_per_target(void **state)
+{
+	struct sent_log log;
+	struct scan_hooks hooks = {.on_frame = log_frame, .ctx = &log};
+	struct targets t;
+	struct scan_config cfg;
+	struct scan_run *run;
+	uint64_t wake, second;
+
+	(void)state;
+	memset(&log, 0, sizeof(log));
+	setup(&t, "10.0.0.0/28", &cfg);
+	cfg.rate = 1000; /* bursts of 10 */
+	assert_int_equal(scan_run_create(&run, &cfg, &t, NULL, &own, &hooks), 0);
+	scan_run_start(run, T0);
+	assert_int_equal(scan_run_step(run, T0, &wake), 0);
+	assert_int_equal(log.count, 10);
+	assert_int_equal(scan_run_step(run, T0, &wake), 0);
+	assert_int_equal(log.count, 10);
+	second = wake; /* when the pacer lets the next burst go */
+	assert_true(second > T0 && second < T0 + TIMEOUT / 2);
+	/* The other 6 end round 0; round 1 waits for target 0's own timer. */
+	assert_int_equal(scan_run_step(run, second, &wake), 0);
+	assert_int_equal(log.count, 16);
+	assert_int_equal(wake, T0 + TIMEOUT);
+	/* At T0 + TIMEOUT the first 10 are due, the last 6 only at second + TIMEOUT. */
+	assert_int_equal(scan_run_step(run, T0 + TIMEOUT, &wake), 0);
+	assert_int_equal(log.count, 26);
+	assert_int_equal(log.tpa[16], 0x0a000000u);
+	assert_int_equal(log.tpa[25], 0x0a000009u);
+	assert_int_equal(scan_run_step(run, wake, &wake), 0);
+	assert_int_equal(log.count, 26);
+	assert_int_equal(wake, second + TIMEOUT);
+	assert_int_equal(scan_run_step(run, second + TIMEOUT - NS_PER_US, &wake), 0);
+	assert_int_equal(log.count, 26);
+	assert_int_equal(scan_run_step(run, second + TIMEOUT, &wake), 0);
+	assert_int_equal(log.count, 32);
+	assert_int_equal(log.tpa[31], 0x0a00000fu);
+	/* Round 2 the same way; then the last request's timeout ends the scan. */
+	assert_int_equal(wake, T0 + 2 * TIMEOUT);
+	assert_int_equal(scan_run_step(run, T0 + 2 * TIMEOUT, &wake), 0);
+	assert_int_equal(scan_run_step(run, second + 2 * TIMEOUT, &wake), 0);
+	assert_int_equal(log.count, 48);
+	assert_int_equal(wake, second + 3 * TIMEOUT);
+	assert_int_equal(scan_run_step(run, second + 3 * TIMEOUT, &wake), 1);
+	assert_int_equal(scan_run_counters(run)->rounds, 3);
 	scan_run_free(run);
 	targets_free(&t);
 }
@@ -279,6 +335,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rounds_retry_only_silent),
 		cmocka_unit_test(test_silent_network_ends_after_last_wait),
+		cmocka_unit_test(test_retry_timer_per_target),
 		cmocka_unit_test(test_vlan),
 		cmocka_unit_test(test_pacing_bursts),
 		cmocka_unit_test(test_request_template),
