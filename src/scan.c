@@ -77,7 +77,8 @@ static const char usage_text[] =
 	"                     '#' starts a comment; bad items are reported (10 per\n"
 	"                     file, then a count); lines up to 64 KiB, files 64 MiB\n"
 	"  -l, --localnet     every subnet configured on the interface\n"
-	"  -I, --interface IF the interface (default: the default route's)\n"
+	"  -I, --interface IF the interface (default: the default route's; without one,\n"
+	"                     the only interface using ARP with an IPv4 address)\n"
 	"  -s, --source ADDR  ARP sender address (default: the interface's address on the\n"
 	"                     targets' subnet, else its first; 0.0.0.0 if it has none)\n"
 	"      --rate PPS     frames per second (default 2000), or 'max': as fast as\n"
@@ -310,6 +311,46 @@ static const struct nl_link *find_link(const struct scan_cmd *c, const char *nam
 	return NULL;
 }
 
+/*
+ * No default route (a lab, an isolated segment): as arp-scan does, the only interface
+ * that could be scanned, one that uses ARP, is up and has an IPv4 address, and say
+ * which. Several are refused with their names: a scan never guesses a network.
+ */
+static const struct nl_link *only_candidate(const struct scan_cmd *c)
+{
+	const struct nl_link *found = NULL, *l;
+	char names[8 * (IF_NAMESIZE + 2) + sizeof(", ...")] = "";
+	size_t used = 0;
+	unsigned count = 0;
+
+	for (size_t i = 0; (l = netsel_next_arp_link(&c->net, &i));) {
+		if (netsel_check_arp_link(&c->net, l, NETSEL_NEED_UP | NETSEL_NEED_IPV4) != NETSEL_LINK_OK)
+			continue;
+		/* The first eight by name, then "...". */
+		if (count < 8)
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+						 count ? ", " : "", l->name);
+		else if (count == 8)
+			snprintf(names + used, sizeof(names) - used, ", ...");
+		count++;
+		found = l;
+	}
+	if (count == 0) {
+		cli_error(CMD, "no default route to take the interface from, and no interface "
+			  "using ARP has an IPv4 address; name one with -I");
+		return NULL;
+	}
+	if (count > 1) {
+		cli_error(CMD, "no default route, and %u interfaces could be scanned (%s); name one "
+			  "with -I", count, names);
+		return NULL;
+	}
+	if (!c->quiet)
+		cli_error(CMD, "note: no default route; scanning on %s, the only interface using "
+			  "ARP with an IPv4 address", found->name);
+	return found;
+}
+
 static int choose_interface(struct scan_cmd *c)
 {
 	const struct nl_link *l = NULL;
@@ -324,10 +365,10 @@ static int choose_interface(struct scan_cmd *c)
 		for (size_t i = 0; i < c->net.routes.count && !l; i++)
 			if (c->net.routes.items[i].dst_len == 0 && c->net.routes.items[i].oif > 0)
 				l = find_link(c, NULL, c->net.routes.items[i].oif);
-		if (!l) {
-			cli_error(CMD, "no default route to take the interface from; name one with -I");
+		if (!l)
+			l = only_candidate(c);
+		if (!l)
 			return EXIT_TROUBLE;
-		}
 	}
 	if (!nl_link_is_arp_capable(l)) {
 		cli_error(CMD, "interface %s does not use ARP (loopback, point-to-point or NOARP)",
