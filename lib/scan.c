@@ -24,12 +24,17 @@
  * wait). A request is in flight until its round's replies catch up with it or it
  * is old (a silent target): 4 smoothed round-trip times, at least 1 ms, so a
  * silent network still gets WINDOW frames per ms, while a responder whose queue
- * fills (its replies slow down) holds the window longer.
+ * fills (its replies slow down) holds the window longer. Where replies are rare
+ * (under 1 in SPARSE_SHARE of the round's requests), the round-trip times are the
+ * network's (the kernel's receive stamps), not as the engine reads them: there the
+ * receive ring hands a reply over only when its block's 1 ms timer fires, and most
+ * requests go to silent addresses that no reply will ever free.
  */
 #define WINDOW 384
 #define WINDOW_AGE_MIN_NS (1 * NS_PER_MS)
 #define WINDOW_AGE_MAX_NS (50 * NS_PER_MS)
 #define WINDOW_RECORDS 256
+#define SPARSE_SHARE 8
 
 enum scan_phase { PHASE_SENDING, PHASE_WAITING, PHASE_DONE };
 
@@ -66,13 +71,15 @@ struct scan_run {
 	struct link_rx rx;
 	struct txring *txring;    /* when set, requests go through it, not sendmmsg */
 	struct rxring *rxring;    /* when set, replies come from it, not recvmmsg */
-	uint64_t ring_read_ns;    /* receive time of the frames being drained */
+	uint64_t ring_read_ns;    /* when the ring is being drained, monotonic and realtime */
+	uint64_t ring_read_real_ns;
 	bool tx_full;             /* the ring's next slot is still the kernel's */
 	uint64_t due_ns;          /* when the loaded target may be asked (after a batch) */
 
 	/* The in-flight window of --rate max: when batches went, sends counted per round. */
 	uint64_t round_sent, round_answered_base, round_expired;
-	uint64_t srtt_ns;
+	uint64_t srtt_ns;          /* as the engine reads replies, and as the kernel received them */
+	uint64_t net_srtt_ns;
 	uint64_t batch_time[WINDOW_RECORDS];
 	uint64_t batch_sent[WINDOW_RECORDS]; /* round_sent after the batch */
 	unsigned batch_head, batch_count;
@@ -269,7 +276,9 @@ static unsigned fill_batch(struct scan_run *run, uint64_t now, unsigned wanted)
 
 static uint64_t window_age(const struct scan_run *run)
 {
-	uint64_t age = 4 * run->srtt_ns;
+	bool sparse = (run->counters.answered - run->round_answered_base) * SPARSE_SHARE <
+		      run->round_sent;
+	uint64_t age = 4 * (sparse ? run->net_srtt_ns : run->srtt_ns);
 
 	return age < WINDOW_AGE_MIN_NS ? WINDOW_AGE_MIN_NS : age > WINDOW_AGE_MAX_NS ? WINDOW_AGE_MAX_NS : age;
 }
@@ -399,11 +408,21 @@ static bool reply_is_ours(const struct scan_run *run, const struct arp_frame *f)
 	return mac_equal(&f->eth.dst, &run->own_mac) || mac_equal(&f->tha, &run->own_mac);
 }
 
+/* Microseconds from target's last request to t, negative if t is before it. */
+static int32_t us_since_request(const struct scan_run *run, uint32_t target, uint64_t t)
+{
+	uint32_t at_us = (uint32_t)((t > run->start_ns ? t - run->start_ns : 0) / NS_PER_US);
+
+	return (int32_t)(at_us - run->sent_us[target]);
+}
+
+/* A reply received (kernel stamp) at time_ns and read by the engine at seen_ns. */
 static int add_reply(struct scan_run *run, const struct arp_frame *f, uint32_t target,
-		     uint64_t time_ns)
+		     uint64_t time_ns, uint64_t seen_ns)
 {
 	uint32_t last = SCAN_NONE;
 	struct scan_reply *r;
+	int32_t rtt_us;
 
 	for (uint32_t i = run->first_reply[target]; i != SCAN_NONE; i = run->replies[i].next) {
 		if (mac_equal(&run->replies[i].mac, &f->sha)) {
@@ -420,10 +439,18 @@ static int add_reply(struct scan_run *run, const struct arp_frame *f, uint32_t t
 	r->target = target;
 	r->next = SCAN_NONE;
 	r->at_ns = time_ns > run->start_ns ? time_ns - run->start_ns : 0;
-	r->rtt_ns = (uint64_t)(uint32_t)((uint32_t)(r->at_ns / NS_PER_US) - run->sent_us[target]) *
-		    NS_PER_US;
+	rtt_us = us_since_request(run, target, time_ns);
+	/* Received (kernel stamp) before the last request went: it answered an earlier
+	 * one, whose time is gone; 0 rather than a wrapped value, and no RTT sample. */
+	r->rtt_ns = rtt_us > 0 ? (uint64_t)rtt_us * NS_PER_US : 0;
 	r->conflict = last != SCAN_NONE;
-	run->srtt_ns = run->srtt_ns ? (run->srtt_ns * 7 + r->rtt_ns) / 8 : r->rtt_ns;
+	if (rtt_us >= 0) {
+		int32_t seen_us = us_since_request(run, target, seen_ns);
+		uint64_t seen = seen_us > rtt_us ? (uint64_t)seen_us * NS_PER_US : r->rtt_ns;
+
+		run->net_srtt_ns = run->net_srtt_ns ? (run->net_srtt_ns * 7 + r->rtt_ns) / 8 : r->rtt_ns;
+		run->srtt_ns = run->srtt_ns ? (run->srtt_ns * 7 + seen) / 8 : seen;
+	}
 	if (last == SCAN_NONE) {
 		run->first_reply[target] = (uint32_t)run->reply_count;
 		run->counters.answered++;
@@ -440,8 +467,8 @@ static int add_reply(struct scan_run *run, const struct arp_frame *f, uint32_t t
 	return 1;
 }
 
-int scan_run_receive(struct scan_run *run, const uint8_t *frame, size_t len, size_t wire_len,
-		     uint64_t time_ns)
+static int receive(struct scan_run *run, const uint8_t *frame, size_t len, size_t wire_len,
+		   uint64_t time_ns, uint64_t seen_ns)
 {
 	struct arp_frame f;
 	uint32_t target;
@@ -454,22 +481,44 @@ int scan_run_receive(struct scan_run *run, const uint8_t *frame, size_t len, siz
 		run->counters.ignored++;
 		return 0;
 	}
-	return add_reply(run, &f, target, time_ns);
+	return add_reply(run, &f, target, time_ns, seen_ns);
+}
+
+int scan_run_receive(struct scan_run *run, const uint8_t *frame, size_t len, size_t wire_len,
+		     uint64_t time_ns)
+{
+	return receive(run, frame, len, wire_len, time_ns, time_ns);
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 static void on_ring_frame(void *ctx, const uint8_t *frame, size_t len, uint64_t time_ns)
 {
 	struct scan_run *run = ctx;
+	uint64_t age = run->ring_read_real_ns - time_ns, at = run->ring_read_ns;
 
-	/* The ring's stamps are CLOCK_REALTIME; the engine's clock is monotonic. */
-	(void)time_ns;
-	scan_run_receive(run, frame, len, len, run->ring_read_ns);
+	/* The ring stamps frames with CLOCK_REALTIME, the engine's clock is monotonic: the
+	 * frame's age on the realtime clock, read with the monotonic one. A block waits up
+	 * to its retire timeout before it is handed over, which a reply's round-trip time
+	 * must not count (the --rate max window keeps both, see WINDOW). A stamp from the
+	 * future or from before the scan (the realtime clock was set meanwhile) gives the
+	 * read time. */
+	if (time_ns <= run->ring_read_real_ns && age < at - run->start_ns)
+		at -= age;
+	receive(run, frame, len, len, at, run->ring_read_ns);
 }
 
 static int drain(struct scan_run *run)
 {
 	if (run->rxring) {
 		run->ring_read_ns = now_ns();
+		run->ring_read_real_ns = realtime_ns();
 		rxring_drain(run->rxring, on_ring_frame, run, RX_BLOCKS_PER_STEP);
 		return 0;
 	}
