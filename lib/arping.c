@@ -1,7 +1,11 @@
 #include "arping.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "clock.h"
+#include "vec.h"
 
 static bool from_self(const struct arping_match *m, const struct arp_frame *f)
 {
@@ -183,4 +187,431 @@ void arping_clock_answered(struct arping_clock *c, uint64_t now_ns)
 	c->any_reply = true;
 	if (!c->last_answered_ns)
 		c->last_answered_ns = now_ns;
+}
+
+/* ---- The run ---- */
+
+struct arping_run {
+	struct arping_config cfg;
+	struct link *link;               /* borrowed */
+	arping_observer *observer;
+	void *observer_ctx;
+	VEC(struct arping_target) targets;
+	unsigned by_addr[ARPING_MAX_TARGETS]; /* indexes into targets, sorted by address */
+	unsigned answered;               /* targets that answered the latest frame */
+	struct arping_dad_plan plan;
+	struct arping_clock clock;
+	struct arping_summary summary;
+	bool started, done;
+	struct link_tx tx;
+	struct link_rx rx;
+};
+
+void arping_config_default(struct arping_config *cfg, enum arping_mode mode)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mode = mode;
+	cfg->interval_ns = NS_PER_SEC;
+}
+
+int arping_run_create(struct arping_run **out, const struct arping_config *cfg,
+		      struct link *link)
+{
+	struct arping_run *run;
+
+	*out = NULL;
+	if (cfg->mode == ARPING_MODE_DAD ? cfg->count > ARPING_DAD_MAX_PROBES
+					 : cfg->interval_ns == 0)
+		return -EINVAL;
+	run = calloc(1, sizeof(*run));
+	if (!run)
+		return -ENOMEM;
+	run->cfg = *cfg;
+	if (!run->cfg.clock)
+		run->cfg.clock = now_ns;
+	if (run->cfg.mode == ARPING_MODE_DAD && run->cfg.count == 0)
+		run->cfg.count = ARPING_PROBE_NUM;
+	run->link = link;
+	*out = run;
+	return 0;
+}
+
+void arping_run_free(struct arping_run *run)
+{
+	if (!run)
+		return;
+	vec_free(&run->targets);
+	free(run);
+}
+
+void arping_run_observe(struct arping_run *run, arping_observer *observer, void *ctx)
+{
+	run->observer = observer;
+	run->observer_ctx = ctx;
+}
+
+/* A total order on addresses (family first), for the lookup by address. */
+static int addr_order(const struct ipaddr *a, const struct ipaddr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(&a->v6, &b->v6, ipaddr_size(a->family));
+}
+
+/* Where addr is in by_addr, or would go: the first position not before it. */
+static size_t addr_position(const struct arping_run *run, const struct ipaddr *addr)
+{
+	size_t lo = 0, hi = run->targets.count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr_order(&run->targets.items[run->by_addr[mid]].addr, addr) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A received frame names an address: the target it is about, in O(log n). */
+static struct arping_target *target_by_addr(const struct arping_run *run,
+					    const struct ipaddr *addr)
+{
+	size_t at = addr_position(run, addr);
+	struct arping_target *t;
+
+	if (at == run->targets.count)
+		return NULL;
+	t = &run->targets.items[run->by_addr[at]];
+	return ipaddr_equal(&t->addr, addr) ? t : NULL;
+}
+
+int arping_run_add(struct arping_run *run, const struct ipaddr *addr,
+		   const struct ipaddr *source)
+{
+	struct arping_target *t;
+	size_t at;
+
+	if (run->started)
+		return -EINVAL;
+	/* The one family spoken so far; IPv6 (Neighbor Discovery) comes next. */
+	if (addr->family != AF_INET)
+		return -EAFNOSUPPORT;
+	if (run->cfg.mode != ARPING_MODE_DAD && source->family != addr->family)
+		return -EINVAL;
+	if (target_by_addr(run, addr))
+		return 0;
+	if (run->targets.count >= ARPING_MAX_TARGETS)
+		return -ENOSPC;
+	if (vec_reserve(&run->targets, run->targets.count + 1))
+		return -ENOMEM;
+	at = addr_position(run, addr);
+	memmove(&run->by_addr[at + 1], &run->by_addr[at],
+		(run->targets.count - at) * sizeof(run->by_addr[0]));
+	run->by_addr[at] = (unsigned)run->targets.count;
+	t = &run->targets.items[run->targets.count++];
+	memset(t, 0, sizeof(*t));
+	t->addr = *addr;
+	t->source = run->cfg.mode == ARPING_MODE_DAD ? ipaddr_any(addr->family) : *source;
+	arping_tally_init(&t->tally);
+	return 0;
+}
+
+
+static uint64_t shorter(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+int arping_run_start(struct arping_run *run, uint64_t now)
+{
+	const struct arping_config *cfg = &run->cfg;
+	struct arping_clock *k = &run->clock;
+	uint64_t first_send = now;
+
+	if (run->targets.count == 0 || run->started)
+		return -EINVAL;
+	memset(k, 0, sizeof(*k));
+	k->deadline_ns = cfg->deadline_ns;
+	k->count = cfg->count;
+	k->stop_on_reply = cfg->stop_on_reply;
+	k->linger_ns = cfg->linger_ns ? cfg->linger_ns : cfg->interval_ns > ARPING_MIN_LINGER_NS
+								? cfg->interval_ns : ARPING_MIN_LINGER_NS;
+	k->settle_ns = cfg->full_linger ? UINT64_MAX : shorter(cfg->interval_ns, ARPING_SETTLE_NS);
+	if (cfg->mode == ARPING_MODE_DAD) {
+		int err = arping_dad_plan(&run->plan, cfg->count, cfg->interval_ns, cfg->deadline_ns,
+					  cfg->draws);
+
+		if (err)
+			return err;
+		/* Every frame from the address counts until the plan's end, not only a first. */
+		k->settle_ns = UINT64_MAX;
+		if (!cfg->linger_ns)
+			k->linger_ns = run->plan.end_ns - run->plan.offset_ns[cfg->count - 1];
+		first_send = now + run->plan.offset_ns[0];
+	}
+	arping_clock_start(k, now, first_send);
+	run->started = true;
+	return 0;
+}
+
+bool arping_run_done(const struct arping_run *run)
+{
+	if (run->done)
+		return true;
+	if (run->cfg.mode != ARPING_MODE_DAD || !run->started)
+		return false;
+	for (size_t i = 0; i < run->targets.count; i++)
+		if (!run->targets.items[i].dad.conflict)
+			return false;
+	return true;
+}
+
+/* The frame this run sends for t, by family and mode; its length. */
+static size_t build_frame(const struct arping_run *run, const struct arping_target *t,
+			  uint8_t *buf)
+{
+	const struct mac *self = &run->link->mac;
+	struct arp_frame f;
+
+	switch (run->cfg.mode) {
+	case ARPING_MODE_DAD:
+		arp_make_probe(&f, self, t->addr.v4);
+		break;
+	case ARPING_MODE_UNSOLICITED_REPLY:
+		arp_make_announce_reply(&f, self, t->source.v4);
+		f.tpa = t->addr.v4;
+		break;
+	case ARPING_MODE_PING:
+	case ARPING_MODE_UNSOLICITED_REQUEST:
+	default:
+		arp_make_request(&f, self, t->source.v4, t->addr.v4, &mac_broadcast);
+		break;
+	}
+	return arp_encode(&f, buf, FRAME_MAX);
+}
+
+/* One frame for every target, batched; *now becomes the time they had all left. */
+static int send_round(struct arping_run *run, uint64_t *now)
+{
+	struct arping_clock *k = &run->clock;
+	uint64_t sent_at, next;
+	int err = 0;
+
+	for (size_t i = 0; i < run->targets.count && err >= 0; i++) {
+		uint8_t *slot = link_tx_slot(&run->tx);
+
+		if (!slot) {
+			err = link_tx_flush(run->link, &run->tx);
+			slot = link_tx_slot(&run->tx);
+		}
+		if (err >= 0)
+			link_tx_commit(&run->tx, build_frame(run, &run->targets.items[i], slot));
+	}
+	if (err >= 0)
+		err = link_tx_flush(run->link, &run->tx);
+	if (err < 0)
+		return err;
+	/* The RTT starts when the frames have left the send call (veth delivers inside it). */
+	sent_at = run->cfg.clock();
+	if (run->cfg.mode == ARPING_MODE_DAD && k->sent + 1 < run->plan.probes)
+		next = k->start_ns + run->plan.offset_ns[k->sent + 1];
+	else
+		next = sent_at + run->cfg.interval_ns;
+	arping_clock_sent(k, sent_at, next);
+	run->answered = 0;
+	for (size_t i = 0; i < run->targets.count; i++)
+		run->targets.items[i].tally.sent = k->sent;
+	*now = sent_at > *now ? sent_at : *now;
+	return 0;
+}
+
+int arping_run_step(struct arping_run *run, uint64_t now, uint64_t *wake)
+{
+	*wake = now;
+	if (!run->started)
+		return -EINVAL;
+	for (;;) {
+		int err;
+
+		if (arping_run_done(run))
+			return 0;
+		switch (arping_clock_step(&run->clock, now, wake)) {
+		case ARPING_WAIT:
+			return 0;
+		case ARPING_DONE:
+			run->done = true;
+			*wake = now;
+			return 0;
+		case ARPING_SEND:
+			err = send_round(run, &now);
+			if (err < 0)
+				return err;
+			break;
+		}
+	}
+}
+
+/* Which target a frame is about, and the verdict on it. ARP: the sender IP names the
+ * address (a reply, a claim), or for a probe (sender 0.0.0.0) the target IP. */
+static enum arping_verdict classify_frame(const struct arping_run *run,
+					  const struct link_rx_frame *frame,
+					  struct arping_target **about, struct mac *sender)
+{
+	struct arping_match match;
+	struct arp_frame f;
+	struct ipaddr named;
+
+	if (arp_decode(frame->data, frame->len, &f) < 0)
+		return ARPING_IGNORE;
+	named = ipaddr_v4(f.spa);
+	*about = target_by_addr(run, &named);
+	if (!*about && f.spa.s_addr == 0) {
+		named = ipaddr_v4(f.tpa);
+		*about = target_by_addr(run, &named);
+	}
+	if (!*about)
+		return ARPING_IGNORE;
+	match.target = (*about)->addr.v4;
+	match.source = (*about)->source.v4;
+	match.self = run->link->mac;
+	match.dad = run->cfg.mode == ARPING_MODE_DAD;
+	*sender = f.sha;
+	return arping_classify(&match, &f);
+}
+
+void arping_run_on_frame(struct arping_run *run, const struct link_rx_frame *frame)
+{
+	struct arping_clock *k = &run->clock;
+	struct arping_target *t = NULL;
+	struct arping_event ev;
+	struct arping_seen seen;
+
+	if (!run->started)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.verdict = classify_frame(run, frame, &t, &ev.mac);
+	/* A reply before our first request answers someone else; but DAD listens from
+	 * the start, the random wait included (RFC 5227 2.1.1). */
+	if (ev.verdict == ARPING_IGNORE || (ev.verdict == ARPING_REPLY && k->sent == 0))
+		return;
+	ev.target = (unsigned)(t - run->targets.items);
+	ev.seq = k->sent;
+	ev.rtt_ns = k->sent && frame->time_ns > k->last_send_ns ? frame->time_ns - k->last_send_ns
+								 : 0;
+	seen = arping_tally_add(&t->tally, &ev.mac, k->sent, ev.rtt_ns);
+	ev.first = t->tally.responders[0].mac;
+	if (ev.verdict == ARPING_REPLY) {
+		ev.conflict = seen.conflict;
+		if (t->answered_seq != k->sent) {
+			t->answered_seq = k->sent;
+			if (++run->answered == run->targets.count)
+				arping_clock_answered(k, frame->time_ns);
+		}
+	} else {
+		ev.conflict = true;
+		if (!t->dad.conflict) {
+			t->dad.conflict = true;
+			t->dad.kind = ev.verdict;
+			t->dad.mac = ev.mac;
+			t->dad.seq = k->sent;
+		}
+	}
+	if (run->observer)
+		run->observer(run->observer_ctx, &ev);
+}
+
+void arping_run_finish(struct arping_run *run, uint64_t now, bool interrupted)
+{
+	run->summary.sent = run->clock.sent;
+	run->summary.elapsed_ns = now > run->clock.start_ns ? now - run->clock.start_ns : 0;
+	run->summary.interrupted = interrupted && !arping_run_done(run);
+}
+
+/* What the link holds now. Bounded: a flood cannot keep the run here past a few
+ * batches per wake-up. */
+static int receive(struct arping_run *run)
+{
+	for (int round = 0; round < 16; round++) {
+		int n = link_rx_read(run->link, &run->rx);
+
+		if (n <= 0)
+			return n;
+		for (unsigned i = 0; i < run->rx.count; i++)
+			arping_run_on_frame(run, &run->rx.frame[i]);
+		if (n < LINK_BATCH)
+			return 0;
+	}
+	return 0;
+}
+
+int arping_run_wait(struct arping_run *run, const struct loop_stop *stop)
+{
+	struct pollfd pfd = { .fd = run->link->fd, .events = POLLIN };
+	int err = 0;
+
+	while (!loop_stopped(stop)) {
+		uint64_t wake;
+		int ready;
+
+		err = arping_run_step(run, now_ns(), &wake);
+		if (err < 0 || arping_run_done(run))
+			break;
+		ready = loop_wait(&pfd, 1, wake, stop);
+		if (ready < 0) {
+			err = ready;
+			break;
+		}
+		if (ready == 0)
+			continue;
+		if (pfd.revents & (POLLERR | POLLNVAL)) {
+			err = -EIO;
+			break;
+		}
+		err = receive(run);
+		if (err < 0)
+			break;
+	}
+	arping_run_finish(run, now_ns(), loop_stopped(stop));
+	return err;
+}
+
+const struct arping_target *arping_run_targets(const struct arping_run *run, size_t *count)
+{
+	*count = run->targets.count;
+	return run->targets.items;
+}
+
+const struct arping_summary *arping_run_summary(const struct arping_run *run)
+{
+	return &run->summary;
+}
+
+const struct arping_dad_plan *arping_run_plan(const struct arping_run *run)
+{
+	return &run->plan;
+}
+
+enum arping_outcome arping_run_outcome(const struct arping_run *run,
+				       const struct arping_target *target)
+{
+	switch (run->cfg.mode) {
+	case ARPING_MODE_DAD:
+		if (target->dad.conflict)
+			return ARPING_IN_USE;
+		return run->summary.interrupted ? ARPING_UNKNOWN : ARPING_FREE;
+	case ARPING_MODE_UNSOLICITED_REQUEST:
+	case ARPING_MODE_UNSOLICITED_REPLY:
+		return ARPING_SENT;
+	case ARPING_MODE_PING:
+	default:
+		return target->tally.received ? ARPING_ANSWERED : ARPING_SILENT;
+	}
+}
+
+bool arping_target_conflict(const struct arping_run *run, const struct arping_target *target)
+{
+	return run->cfg.mode == ARPING_MODE_DAD ? target->dad.conflict
+						: arping_tally_conflict(&target->tally);
 }

@@ -1,18 +1,33 @@
 /*
- * ARP ping logic without I/O: which received frames count as replies or as
- * duplicate-address conflicts, the bookkeeping of every responder, the RFC 5227
- * probe schedule, and the clock that says when to send and when to stop. The
- * command owns the socket and the poll loop; everything it decides comes from here,
- * so unit tests can drive it with crafted frames and times.
+ * The ARP ping engine: who answers for an address (every MAC, each reply with its
+ * round-trip time), is it free (RFC 5227 duplicate address detection), and the
+ * unsolicited frames iputils arping scripts send.
+ *
+ * Its parts are pure and tested one by one: which received frames count as replies
+ * or as duplicate-address conflicts (arping_classify), the bookkeeping of every
+ * responder (arping_tally), the RFC 5227 probe schedule (arping_dad_plan), and the
+ * clock that says when to send and when to stop (arping_clock). The run at the end
+ * puts them together as a state machine over one borrowed link, for one address
+ * (ping) or several at once (audit asks for each VIP): arping_run_step() sends what
+ * is due and says when it next wants to run, arping_run_on_frame() takes what
+ * arrived, and arping_run_wait() does both in lib/loop's wait.
+ *
+ * The addresses are family-tagged (struct ipaddr) so that a second family (IPv6
+ * Neighbor Discovery) slots in beside ARP: only the frames built and the
+ * classification of what arrives depend on the family; tally, plan, clock and run
+ * do not.
  */
 #ifndef ARPKIT_ARPING_H
 #define ARPKIT_ARPING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
 #include "frame.h"
+#include "link.h"
+#include "loop.h"
 
 /* RFC 5227 section 1.1 constants, in nanoseconds. */
 #define ARPING_PROBE_WAIT_NS 1000000000ull    /* random delay before the first probe */
@@ -98,9 +113,9 @@ int arping_dad_plan(struct arping_dad_plan *plan, unsigned probes, uint64_t inte
 		    uint64_t deadline_ns, const uint32_t *draws);
 
 /*
- * When to send and when to stop. The command sends when told ARPING_SEND, then
- * calls arping_clock_sent with the next send time it wants (ping: last + interval;
- * DAD: the plan's next offset); arping_clock_answered when a reply counts.
+ * When to send and when to stop. The run sends when told ARPING_SEND, then calls
+ * arping_clock_sent with the next send time it wants (ping: last + interval; DAD:
+ * the plan's next offset); arping_clock_answered when the latest frame is answered.
  */
 struct arping_clock {
 	uint64_t start_ns;
@@ -129,5 +144,129 @@ enum arping_step arping_clock_step(const struct arping_clock *c, uint64_t now_ns
 				   uint64_t *wake_ns);
 void arping_clock_sent(struct arping_clock *c, uint64_t now_ns, uint64_t next_send_ns);
 void arping_clock_answered(struct arping_clock *c, uint64_t now_ns);
+
+/* ---- The run: the parts above over one borrowed link ---- */
+
+enum arping_mode {
+	ARPING_MODE_PING,                /* requests "who-has TARGET tell SOURCE"; count replies */
+	ARPING_MODE_DAD,                 /* RFC 5227 probes from the unspecified address */
+	ARPING_MODE_UNSOLICITED_REQUEST, /* iputils -U: "who-has TARGET tell SOURCE" */
+	ARPING_MODE_UNSOLICITED_REPLY,   /* iputils -A: "SOURCE is-at our MAC", target IP TARGET,
+					  * target MAC ours (RFC 5944) */
+};
+
+#define ARPING_MIN_LINGER_NS 1000000000ull /* the last frame gets at least this long */
+#define ARPING_SETTLE_NS 100000000ull      /* after an answer, time for a second responder */
+#define ARPING_MAX_TARGETS 256
+
+struct arping_config {
+	enum arping_mode mode;
+	unsigned count;         /* frames to send (DAD: probes, default ARPING_PROBE_NUM);
+				 * 0: until the deadline or a stop */
+	uint64_t interval_ns;   /* between frames; DAD: 0 for the RFC 5227 random spacing */
+	uint64_t deadline_ns;   /* from the start; 0: none (DAD: compresses the plan) */
+	/* After the last frame, listen this long at most; 0: the mode's default (one
+	 * interval, at least ARPING_MIN_LINGER_NS; DAD: the plan's listening). Once
+	 * every address answered the last frame, the run stops ARPING_SETTLE_NS later
+	 * (or one interval, if shorter), unless full_linger: then it listens to the end
+	 * (DAD always does). */
+	uint64_t linger_ns;
+	bool full_linger;
+	bool stop_on_reply;     /* -f: the first reply ends the run */
+	uint32_t draws[ARPING_DAD_MAX_PROBES]; /* DAD with interval 0: uniform random values */
+	/* The time after a frame left the send call, which RTTs start from; NULL:
+	 * now_ns. Tests pass their own clock. */
+	uint64_t (*clock)(void);
+};
+
+/* Every field zero except mode and an interval of one second. */
+void arping_config_default(struct arping_config *cfg, enum arping_mode mode);
+
+/* What the run learnt about one address: every responder, and for DAD the first
+ * frame that showed the address in use. */
+struct arping_dad_outcome {
+	bool conflict;
+	enum arping_verdict kind;   /* ARPING_CLAIM or ARPING_RIVAL_PROBE */
+	struct mac mac;
+	unsigned seq;               /* the probe it came after (0: before the first) */
+};
+
+struct arping_target {
+	struct ipaddr addr;         /* asked about */
+	struct ipaddr source;       /* our sender address in its frames (DAD: unspecified) */
+	struct arping_tally tally;  /* tally.sent: frames sent for it */
+	struct arping_dad_outcome dad;
+	unsigned answered_seq;      /* the latest frame it answered; 0: none yet */
+};
+
+/* One frame that counted, as it arrives (for output as it happens). */
+struct arping_event {
+	unsigned target;            /* index into arping_run_targets */
+	enum arping_verdict verdict; /* ARPING_REPLY, or for DAD ARPING_CLAIM / RIVAL_PROBE */
+	struct mac mac;             /* who sent it */
+	unsigned seq;               /* frames sent when it came: the one it answers */
+	uint64_t rtt_ns;            /* since that frame left; 0 before the first */
+	bool conflict;              /* DAD: always; else from a MAC other than the first
+				     * responder's */
+	struct mac first;           /* the first responder's MAC (conflict: who answered first) */
+};
+
+typedef void arping_observer(void *ctx, const struct arping_event *event);
+
+/* How one address came out, for the exit status and the verdict line. */
+enum arping_outcome {
+	ARPING_ANSWERED, /* ping: a reply came */
+	ARPING_SILENT,   /* ping: no reply */
+	ARPING_FREE,     /* DAD: the whole schedule passed in silence */
+	ARPING_IN_USE,   /* DAD: another MAC answered, claimed or probed for it */
+	ARPING_UNKNOWN,  /* DAD: stopped before the end with nothing seen: not known free */
+	ARPING_SENT,     /* -U/-A: the frames went out (replies are extra) */
+};
+
+struct arping_summary {
+	unsigned sent;           /* frames per address */
+	uint64_t elapsed_ns;     /* start to finish */
+	bool interrupted;        /* stopped by a signal before the run was done */
+};
+
+struct arping_run;
+
+/* A run over link (borrowed, open with LINK_FILTER_ARP; its MAC is ours). 0,
+ * -EINVAL (a config no run can follow: DAD with more than ARPING_DAD_MAX_PROBES
+ * probes or with a source, a zero interval where one is needed) or -ENOMEM. */
+int arping_run_create(struct arping_run **run, const struct arping_config *cfg,
+		      struct link *link);
+/* An address to ask about, and the source to ask from (DAD: ignored, always the
+ * unspecified address). Before the start; the same address twice counts once. 0,
+ * -EAFNOSUPPORT (a family the run does not speak yet: ARP is IPv4), -EINVAL
+ * (families differ), -ENOSPC (ARPING_MAX_TARGETS) or -ENOMEM. */
+int arping_run_add(struct arping_run *run, const struct ipaddr *addr,
+		   const struct ipaddr *source);
+/* Called for every frame that counts, from arping_run_on_frame. */
+void arping_run_observe(struct arping_run *run, arping_observer *observer, void *ctx);
+/* Plans the frames (DAD: the RFC 5227 schedule from cfg.draws). 0, -EINVAL (no
+ * address) or -ENOMEM. */
+int arping_run_start(struct arping_run *run, uint64_t now);
+/* Sends what is due by now; *wake is when to call again. 0 or -errno (a send failed). */
+int arping_run_step(struct arping_run *run, uint64_t now, uint64_t *wake);
+void arping_run_on_frame(struct arping_run *run, const struct link_rx_frame *frame);
+/* The schedule ran out, -f saw its reply, or DAD found every address in use. */
+bool arping_run_done(const struct arping_run *run);
+/* Records the end (elapsed time, and whether a stop cut the run short). */
+void arping_run_finish(struct arping_run *run, uint64_t now, bool interrupted);
+/* Blocking convenience: step and read the link in loop_wait until done or until
+ * stop is raised (at once, also when the signal lands just before the wait); then
+ * arping_run_finish. stop may be NULL. 0 or -errno. */
+int arping_run_wait(struct arping_run *run, const struct loop_stop *stop);
+
+const struct arping_target *arping_run_targets(const struct arping_run *run, size_t *count);
+const struct arping_summary *arping_run_summary(const struct arping_run *run);
+/* The DAD schedule the run follows (probes, offsets, end); zero outside DAD. */
+const struct arping_dad_plan *arping_run_plan(const struct arping_run *run);
+enum arping_outcome arping_run_outcome(const struct arping_run *run,
+				       const struct arping_target *target);
+/* More than one MAC for this address (DAD: anyone at all). */
+bool arping_target_conflict(const struct arping_run *run, const struct arping_target *target);
+void arping_run_free(struct arping_run *run);
 
 #endif

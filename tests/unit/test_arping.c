@@ -1,12 +1,22 @@
-/* ARP ping logic: which frames count, responder bookkeeping, RFC 5227 timing, the clock. */
+/*
+ * ARP ping logic: which frames count, responder bookkeeping, RFC 5227 timing, the
+ * clock; then the run over a link that is one end of a datagram socketpair, so the
+ * test reads every frame the engine sends and answers as the holder, a rival or
+ * nobody, on a clock it sets.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "arping.h"
 #include "clock.h"
@@ -337,6 +347,460 @@ static void test_clock_never_settles_in_dad(void **state)
 	assert_int_equal(wake, 1000 + 2 * NS_PER_SEC);
 }
 
+/* ---- The run, over a socketpair link ---- */
+
+static uint64_t fake_now; /* the run's clock in these tests */
+
+static uint64_t fake_clock(void)
+{
+	return fake_now;
+}
+
+struct fixture {
+	int wire;               /* our end: what the run sent arrives here */
+	struct link link;
+	struct arping_config cfg;
+	struct arping_run *run;
+	struct arping_event events[16];
+	unsigned event_count;
+};
+
+static int run_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	int fds[2];
+
+	assert_non_null(f);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, fds), 0);
+	f->wire = fds[0];
+	link_init(&f->link);
+	f->link.fd = fds[1];
+	f->link.mac = self;
+	strcpy(f->link.name, "test0");
+	fake_now = 1000 * NS_PER_SEC;
+	*state = f;
+	return 0;
+}
+
+static int run_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	arping_run_free(f->run);
+	close(f->wire);
+	link_close(&f->link);
+	free(f);
+	return 0;
+}
+
+static void record(void *ctx, const struct arping_event *ev)
+{
+	struct fixture *f = ctx;
+
+	assert_true(f->event_count < 16);
+	f->events[f->event_count++] = *ev;
+}
+
+static struct ipaddr ip4(const char *text)
+{
+	return ipaddr_v4(ip(text));
+}
+
+static void create(struct fixture *f, enum arping_mode mode, unsigned count)
+{
+	f->cfg.mode = mode;
+	f->cfg.count = count;
+	f->cfg.clock = fake_clock;
+	assert_int_equal(arping_run_create(&f->run, &f->cfg, &f->link), 0);
+	arping_run_observe(f->run, record, f);
+}
+
+static void add(struct fixture *f, const char *target, const char *source)
+{
+	struct ipaddr t = ip4(target), s = ip4(source);
+
+	assert_int_equal(arping_run_add(f->run, &t, &s), 0);
+}
+
+/* Steps the run at fake_now; returns when it wants to run next. */
+static uint64_t step(struct fixture *f)
+{
+	uint64_t wake = 0;
+
+	assert_int_equal(arping_run_step(f->run, fake_now, &wake), 0);
+	return wake;
+}
+
+/* The frames the run sent so far, decoded, at most max; how many. */
+static unsigned sent_frames(struct fixture *f, struct arp_frame *out, unsigned max)
+{
+	uint8_t buf[FRAME_MAX];
+	unsigned n = 0;
+	ssize_t len;
+
+	while ((len = recv(f->wire, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		assert_true(n < max);
+		assert_int_equal(arp_decode(buf, (size_t)len, &out[n]), 0);
+		assert_true(mac_equal(&out[n].eth.src, &self));
+		assert_true(mac_equal(&out[n].sha, &self));
+		assert_true(mac_is_broadcast(&out[n].eth.dst));
+		n++;
+	}
+	return n;
+}
+
+static void deliver(struct fixture *f, const struct arp_frame *a, uint64_t at)
+{
+	struct link_rx_frame frame;
+
+	memset(&frame, 0, sizeof(frame));
+	frame.len = frame.wire_len = arp_encode(a, frame.data, sizeof(frame.data));
+	frame.time_ns = at;
+	arping_run_on_frame(f->run, &frame);
+}
+
+static void test_run_ping(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t t0 = fake_now, s = NS_PER_SEC;
+	const struct arping_target *t;
+	struct arp_frame out[4];
+	struct arp_frame reply;
+	size_t n;
+
+	arping_config_default(&f->cfg, ARPING_MODE_PING);
+	create(f, ARPING_MODE_PING, 2);
+	add(f, "192.0.2.10", "192.0.2.5");
+	assert_int_equal(arping_run_start(f->run, t0), 0);
+
+	assert_int_equal(step(f), t0 + s);
+	assert_int_equal(sent_frames(f, out, 4), 1);
+	assert_int_equal(out[0].op, ARP_OP_REQUEST);
+	assert_int_equal(out[0].spa.s_addr, ip("192.0.2.5").s_addr);
+	assert_int_equal(out[0].tpa.s_addr, ip("192.0.2.10").s_addr);
+
+	/* The holder answers after 300 us, a second MAC after 500 us. */
+	reply = linux_reply(&holder, "192.0.2.10", "192.0.2.5");
+	deliver(f, &reply, t0 + 300 * NS_PER_US);
+	reply = linux_reply(&rival, "192.0.2.10", "192.0.2.5");
+	deliver(f, &reply, t0 + 500 * NS_PER_US);
+	/* A reply to another host is not ours to count. */
+	reply = linux_reply(&holder, "192.0.2.10", "192.0.2.7");
+	deliver(f, &reply, t0 + 600 * NS_PER_US);
+	assert_int_equal(f->event_count, 2);
+	assert_int_equal(f->events[0].verdict, ARPING_REPLY);
+	assert_int_equal(f->events[0].seq, 1);
+	assert_int_equal(f->events[0].rtt_ns, 300 * NS_PER_US);
+	assert_false(f->events[0].conflict);
+	assert_true(mac_equal(&f->events[1].mac, &rival));
+	assert_true(f->events[1].conflict);
+	assert_true(mac_equal(&f->events[1].first, &holder));
+
+	/* Answered, but a request is due before any settling: the run goes on. */
+	fake_now = t0 + s;
+	step(f);
+	assert_int_equal(sent_frames(f, out, 4), 1);
+	reply = linux_reply(&holder, "192.0.2.10", "192.0.2.5");
+	deliver(f, &reply, t0 + s + 100 * NS_PER_US);
+	/* The last request is answered: 100 ms more for a second responder, then done. */
+	fake_now = t0 + s + 200 * NS_PER_US;
+	assert_int_equal(step(f), t0 + s + 100 * NS_PER_US + ARPING_SETTLE_NS);
+	assert_false(arping_run_done(f->run));
+	fake_now = t0 + s + 100 * NS_PER_US + ARPING_SETTLE_NS;
+	step(f);
+	assert_true(arping_run_done(f->run));
+	arping_run_finish(f->run, fake_now, false);
+
+	t = arping_run_targets(f->run, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(t->tally.sent, 2);
+	assert_int_equal(t->tally.received, 3);
+	assert_int_equal(t->tally.responder_count, 2);
+	assert_true(arping_target_conflict(f->run, t));
+	assert_int_equal(arping_run_outcome(f->run, t), ARPING_ANSWERED);
+	assert_int_equal(arping_run_summary(f->run)->sent, 2);
+	assert_false(arping_run_summary(f->run)->interrupted);
+	assert_int_equal(arping_run_summary(f->run)->elapsed_ns, s + 100 * NS_PER_US + ARPING_SETTLE_NS);
+}
+
+static void test_run_ping_silent(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t t0 = fake_now;
+	struct arp_frame out[2];
+
+	arping_config_default(&f->cfg, ARPING_MODE_PING);
+	f->cfg.interval_ns = 300 * NS_PER_MS;
+	create(f, ARPING_MODE_PING, 1);
+	add(f, "192.0.2.77", "192.0.2.5");
+	assert_int_equal(arping_run_start(f->run, t0), 0);
+	/* One request, then at least a second for its reply. */
+	assert_int_equal(step(f), t0 + ARPING_MIN_LINGER_NS);
+	assert_int_equal(sent_frames(f, out, 2), 1);
+	fake_now = t0 + ARPING_MIN_LINGER_NS;
+	step(f);
+	assert_true(arping_run_done(f->run));
+	arping_run_finish(f->run, fake_now, false);
+	assert_int_equal(arping_run_outcome(f->run, arping_run_targets(f->run, &(size_t){0})),
+			 ARPING_SILENT);
+}
+
+static void test_run_dad(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t t0 = fake_now;
+	const struct arping_target *t;
+	struct arp_frame out[2], claim;
+	size_t n;
+
+	/* The RFC schedule: the first probe after the random wait (here 0.5 s)... */
+	arping_config_default(&f->cfg, ARPING_MODE_DAD);
+	f->cfg.interval_ns = 0;
+	for (unsigned i = 0; i < ARPING_PROBE_NUM; i++)
+		f->cfg.draws[i] = 1u << 31;
+	create(f, ARPING_MODE_DAD, 0);
+	add(f, "192.0.2.10", "192.0.2.5"); /* the source is ignored: probes are from 0.0.0.0 */
+	assert_int_equal(arping_run_start(f->run, t0), 0);
+	assert_int_equal(arping_run_plan(f->run)->probes, ARPING_PROBE_NUM);
+	assert_int_equal(step(f), t0 + ARPING_PROBE_WAIT_NS / 2);
+	assert_int_equal(sent_frames(f, out, 2), 0);
+	fake_now = t0 + ARPING_PROBE_WAIT_NS / 2;
+	step(f);
+	assert_int_equal(sent_frames(f, out, 2), 1);
+	assert_true(arp_is_probe(&out[0]));
+	assert_int_equal(out[0].tpa.s_addr, ip("192.0.2.10").s_addr);
+	assert_false(arping_run_done(f->run));
+
+	/* ...and the holder's announcement ends the check: in use. */
+	arp_make_announce_request(&claim, &holder, ip("192.0.2.10"));
+	deliver(f, &claim, fake_now + NS_PER_MS);
+	assert_true(arping_run_done(f->run));
+	assert_int_equal(f->event_count, 1);
+	assert_int_equal(f->events[0].verdict, ARPING_CLAIM);
+	assert_true(f->events[0].conflict);
+	arping_run_finish(f->run, fake_now, false);
+	t = arping_run_targets(f->run, &n);
+	assert_true(t->dad.conflict);
+	assert_int_equal(t->dad.kind, ARPING_CLAIM);
+	assert_true(mac_equal(&t->dad.mac, &holder));
+	assert_int_equal(t->dad.seq, 1);
+	assert_int_equal(arping_run_outcome(f->run, t), ARPING_IN_USE);
+}
+
+static void test_run_dad_rival_before_first_probe(void **state)
+{
+	struct fixture *f = *state;
+	struct arp_frame probe;
+	size_t n;
+
+	arping_config_default(&f->cfg, ARPING_MODE_DAD);
+	f->cfg.interval_ns = 0;
+	f->cfg.draws[0] = UINT32_MAX;
+	create(f, ARPING_MODE_DAD, 1);
+	add(f, "192.0.2.99", "0.0.0.0");
+	assert_int_equal(arping_run_start(f->run, fake_now), 0);
+	step(f);
+	/* DAD listens during the random wait too (RFC 5227 2.1.1). */
+	arp_make_probe(&probe, &rival, ip("192.0.2.99"));
+	deliver(f, &probe, fake_now + 1);
+	assert_true(arping_run_done(f->run));
+	assert_int_equal(f->events[0].verdict, ARPING_RIVAL_PROBE);
+	assert_int_equal(f->events[0].seq, 0);
+	assert_int_equal(arping_run_targets(f->run, &n)->dad.kind, ARPING_RIVAL_PROBE);
+}
+
+static void test_run_dad_interrupted(void **state)
+{
+	struct fixture *f = *state;
+	volatile sig_atomic_t raised = SIGINT;
+	struct loop_stop stop = { .flag = &raised, .masked = false };
+	size_t n;
+
+	arping_config_default(&f->cfg, ARPING_MODE_DAD);
+	f->cfg.interval_ns = NS_PER_SEC;
+	create(f, ARPING_MODE_DAD, 3);
+	add(f, "192.0.2.99", "0.0.0.0");
+	assert_int_equal(arping_run_start(f->run, now_ns()), 0);
+	/* A stop already raised: nothing is waited for, and a free verdict is not given. */
+	assert_int_equal(arping_run_wait(f->run, &stop), 0);
+	assert_true(arping_run_summary(f->run)->interrupted);
+	assert_int_equal(arping_run_outcome(f->run, arping_run_targets(f->run, &n)), ARPING_UNKNOWN);
+}
+
+/* -U with a source other than the target: the request iputils sends, and the
+ * target's reply to it is counted and timed, as iputils does. */
+static void test_run_unsolicited_request(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t t0 = fake_now;
+	struct arp_frame out[2], reply;
+	size_t n;
+
+	arping_config_default(&f->cfg, ARPING_MODE_UNSOLICITED_REQUEST);
+	create(f, ARPING_MODE_UNSOLICITED_REQUEST, 1);
+	add(f, "192.0.2.10", "192.0.2.6");
+	assert_int_equal(arping_run_start(f->run, t0), 0);
+	/* After the last frame, the same wait for its answer as a ping. */
+	assert_int_equal(step(f), t0 + ARPING_MIN_LINGER_NS);
+	assert_int_equal(sent_frames(f, out, 2), 1);
+	assert_int_equal(out[0].op, ARP_OP_REQUEST);
+	assert_int_equal(out[0].spa.s_addr, ip("192.0.2.6").s_addr);
+	assert_int_equal(out[0].tpa.s_addr, ip("192.0.2.10").s_addr);
+	reply = linux_reply(&holder, "192.0.2.10", "192.0.2.6");
+	deliver(f, &reply, t0 + 400 * NS_PER_US);
+	assert_int_equal(f->event_count, 1);
+	assert_int_equal(f->events[0].rtt_ns, 400 * NS_PER_US);
+	fake_now = t0 + 400 * NS_PER_US + ARPING_SETTLE_NS;
+	step(f);
+	assert_true(arping_run_done(f->run));
+	assert_int_equal(arping_run_outcome(f->run, arping_run_targets(f->run, &n)), ARPING_SENT);
+}
+
+static void test_run_unsolicited_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct arp_frame out[2];
+	size_t n;
+
+	arping_config_default(&f->cfg, ARPING_MODE_UNSOLICITED_REPLY);
+	create(f, ARPING_MODE_UNSOLICITED_REPLY, 1);
+	add(f, "192.0.2.6", "192.0.2.6");
+	assert_int_equal(arping_run_start(f->run, fake_now), 0);
+	step(f);
+	assert_int_equal(sent_frames(f, out, 2), 1);
+	/* iputils -A: SOURCE is-at our MAC, target MAC ours too (RFC 5944), broadcast. */
+	assert_int_equal(out[0].op, ARP_OP_REPLY);
+	assert_int_equal(out[0].spa.s_addr, ip("192.0.2.6").s_addr);
+	assert_int_equal(out[0].tpa.s_addr, ip("192.0.2.6").s_addr);
+	assert_true(mac_equal(&out[0].tha, &self));
+	fake_now += ARPING_MIN_LINGER_NS;
+	step(f);
+	assert_true(arping_run_done(f->run));
+	assert_int_equal(arping_run_targets(f->run, &n)->tally.received, 0);
+	assert_int_equal(arping_run_outcome(f->run, arping_run_targets(f->run, &n)), ARPING_SENT);
+}
+
+/* Several addresses at once, each from its own source (audit asks for every VIP):
+ * one frame each per round, every answer tallied for its own address, and with
+ * full_linger no early end once all are answered. */
+static void test_run_several_targets(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t t0 = fake_now, gap = 250 * NS_PER_MS, linger = 1500 * NS_PER_MS;
+	const struct arping_target *t;
+	struct arp_frame out[4], reply;
+	struct ipaddr again = ip4("192.0.2.100");
+	size_t n;
+
+	arping_config_default(&f->cfg, ARPING_MODE_PING);
+	f->cfg.interval_ns = gap;
+	f->cfg.linger_ns = linger;
+	f->cfg.full_linger = true;
+	create(f, ARPING_MODE_PING, 2);
+	add(f, "198.51.100.7", "198.51.100.1");
+	add(f, "192.0.2.100", "192.0.2.1");
+	assert_int_equal(arping_run_add(f->run, &again, &again), 0); /* once only */
+	assert_int_equal(arping_run_start(f->run, t0), 0);
+	step(f);
+	assert_int_equal(sent_frames(f, out, 4), 2);
+	assert_int_equal(out[0].tpa.s_addr, ip("198.51.100.7").s_addr);
+	assert_int_equal(out[0].spa.s_addr, ip("198.51.100.1").s_addr);
+	assert_int_equal(out[1].tpa.s_addr, ip("192.0.2.100").s_addr);
+	assert_int_equal(out[1].spa.s_addr, ip("192.0.2.1").s_addr);
+
+	reply = linux_reply(&holder, "192.0.2.100", "192.0.2.1");
+	deliver(f, &reply, t0 + 1000);
+	reply = linux_reply(&rival, "192.0.2.100", "192.0.2.1");
+	deliver(f, &reply, t0 + 2000);
+	reply = linux_reply(&rival, "198.51.100.7", "198.51.100.1");
+	deliver(f, &reply, t0 + 3000);
+	/* From the right address but asked from the other target's source: not ours. */
+	reply = linux_reply(&rival, "198.51.100.7", "192.0.2.1");
+	deliver(f, &reply, t0 + 4000);
+	assert_int_equal(f->event_count, 3);
+	assert_int_equal(f->events[2].target, 0);
+
+	fake_now = t0 + gap;
+	step(f);
+	assert_int_equal(sent_frames(f, out, 4), 2);
+	reply = linux_reply(&holder, "192.0.2.100", "192.0.2.1");
+	deliver(f, &reply, fake_now + 1000);
+	reply = linux_reply(&rival, "198.51.100.7", "198.51.100.1");
+	deliver(f, &reply, fake_now + 1000);
+	/* Everyone answered the last round, but the whole linger is listened to. */
+	assert_int_equal(step(f), t0 + gap + linger);
+	fake_now = t0 + gap + linger;
+	step(f);
+	assert_true(arping_run_done(f->run));
+
+	t = arping_run_targets(f->run, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(t[0].tally.received, 2);
+	assert_int_equal(t[0].tally.responder_count, 1);
+	assert_true(mac_equal(&t[0].tally.responders[0].mac, &rival));
+	assert_int_equal(t[1].tally.received, 3);
+	assert_int_equal(t[1].tally.responder_count, 2);
+	assert_int_equal(t[1].tally.responders[0].count, 2);
+	assert_int_equal(t[1].tally.sent, 2);
+}
+
+static void test_run_refusals(void **state)
+{
+	struct fixture *f = *state;
+	struct ipaddr v6, v4 = ip4("192.0.2.10");
+	char text[16];
+
+	arping_config_default(&f->cfg, ARPING_MODE_DAD);
+	f->cfg.count = ARPING_DAD_MAX_PROBES + 1;
+	assert_int_equal(arping_run_create(&f->run, &f->cfg, &f->link), -EINVAL);
+	assert_null(f->run);
+	arping_config_default(&f->cfg, ARPING_MODE_PING);
+	f->cfg.interval_ns = 0;
+	assert_int_equal(arping_run_create(&f->run, &f->cfg, &f->link), -EINVAL);
+
+	arping_config_default(&f->cfg, ARPING_MODE_PING);
+	assert_int_equal(arping_run_create(&f->run, &f->cfg, &f->link), 0);
+	assert_int_equal(arping_run_start(f->run, fake_now), -EINVAL); /* nothing to ask */
+	assert_int_equal(ipaddr_parse("2001:db8::1", AF_INET6, &v6), 0);
+	assert_int_equal(arping_run_add(f->run, &v6, &v6), -EAFNOSUPPORT);
+	assert_int_equal(arping_run_add(f->run, &v4, &v6), -EINVAL);
+	for (unsigned i = 0; i < ARPING_MAX_TARGETS; i++) {
+		struct ipaddr a;
+
+		snprintf(text, sizeof(text), "10.0.%u.%u", i / 200, i % 200 + 1);
+		a = ip4(text);
+		assert_int_equal(arping_run_add(f->run, &a, &v4), 0);
+	}
+	assert_int_equal(arping_run_add(f->run, &v4, &v4), -ENOSPC);
+}
+
+/* The blocking form on the real clock: a reply already queued on the wire is read
+ * after the first request, and -f ends the run at once. */
+static void test_run_wait_first_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct arp_frame reply = linux_reply(&holder, "192.0.2.10", "192.0.2.5");
+	uint8_t buf[FRAME_MAX];
+	size_t len = arp_encode(&reply, buf, sizeof(buf)), n;
+	uint64_t before = now_ns();
+	const struct arping_target *t;
+
+	assert_int_equal(send(f->wire, buf, len, 0), (ssize_t)len);
+	arping_config_default(&f->cfg, ARPING_MODE_PING);
+	f->cfg.stop_on_reply = true;
+	f->cfg.interval_ns = 10 * NS_PER_SEC;
+	assert_int_equal(arping_run_create(&f->run, &f->cfg, &f->link), 0);
+	add(f, "192.0.2.10", "192.0.2.5");
+	assert_int_equal(arping_run_start(f->run, now_ns()), 0);
+	assert_int_equal(arping_run_wait(f->run, NULL), 0);
+	assert_true(arping_run_done(f->run));
+	assert_true(now_ns() - before < NS_PER_SEC);
+	t = arping_run_targets(f->run, &n);
+	assert_int_equal(t->tally.received, 1);
+	assert_int_equal(arping_run_summary(f->run)->sent, 1);
+	assert_int_equal(arping_run_outcome(f->run, t), ARPING_ANSWERED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +815,18 @@ int main(void)
 		cmocka_unit_test(test_clock_no_reply_and_deadline),
 		cmocka_unit_test(test_clock_first_reply),
 		cmocka_unit_test(test_clock_never_settles_in_dad),
+		cmocka_unit_test_setup_teardown(test_run_ping, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_ping_silent, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_dad, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_dad_rival_before_first_probe, run_setup,
+						run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_dad_interrupted, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_unsolicited_request, run_setup,
+						run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_unsolicited_reply, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_several_targets, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_refusals, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_wait_first_reply, run_setup, run_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
