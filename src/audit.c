@@ -7,40 +7,26 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arping.h"
+#include "audit_out.h"
 #include "caps.h"
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
-#include "frame.h"
 #include "link.h"
 #include "lvs_audit.h"
 #include "netlink.h"
+#include "netsel.h"
 #include "output.h"
 #include "sysctl.h"
 #include "vendor.h"
 
 #define CMD "audit"
-#define MAX_RESPONDERS 32
-
-struct vip_probe {
-	struct in_addr vip;
-	struct lvs_responder responders[MAX_RESPONDERS];
-	size_t count;
-	unsigned other_claims; /* distinct MACs beyond MAX_RESPONDERS */
-	/* This host's neighbour entry for the VIP on the probe link, read before the
-	 * requests went out (their answers may replace it), and again after. */
-	const struct nl_neigh *entry;
-	const char *entry_vendor;
-	const struct nl_neigh *entry_after;
-	bool ok; /* no finding from the network check */
-};
 
 struct audit_cmd {
 	const char *ifname;
@@ -57,10 +43,13 @@ struct audit_cmd {
 	struct lvs_conf all;
 	struct lvs_host host;
 	lvs_finding_list findings;
+	struct audit_lo_vip *lo_vips;
+	size_t lo_vip_count;
 
 	const struct nl_link *probe_link;
 	struct link io;
-	struct vip_probe *probes;
+	struct arping_run *run;
+	struct audit_probe *probes;
 	unsigned probe_count;
 	nl_neigh_list neighs_after;
 	struct vendor_db *vendors;
@@ -86,7 +75,8 @@ static const char usage_text[] =
 	"this host's neighbour entry for the VIP on IFACE must map it to that MAC.\n"
 	"\n"
 	"      --vip VIP       a VIP to check (repeatable; default: the VIPs on lo)\n"
-	"  -I, --interface IF  run the network check on IF (needs CAP_NET_RAW)\n"
+	"  -I, --interface IF  run the network check on IF, or on the interface of the\n"
+	"                      address labelled IF (eth0:vip); needs CAP_NET_RAW\n"
 	"      --real-server   treat this host as a real server even with no VIP on lo\n"
 	"  -c, --count N       ARP requests per VIP (default 3)\n"
 	"  -w, --wait MS       listen this long for answers (default 1000)\n"
@@ -225,40 +215,30 @@ static int load_state(struct audit_cmd *c)
 	return 0;
 }
 
+/* -I: the interface (a label names its interface), up and speaking ARP. */
 static int check_interface(struct audit_cmd *c)
 {
 	if (!c->ifname)
 		return 0;
-	for (size_t i = 0; i < c->net.links.count; i++)
-		if (!strcmp(c->net.links.items[i].name, c->ifname))
-			c->probe_link = &c->net.links.items[i];
-	if (!c->probe_link) {
-		cli_error(CMD, "unknown interface %s", QUOTE(c->ifname));
-		return EXIT_TROUBLE;
-	}
-	if (!nl_link_is_arp_capable(c->probe_link)) {
-		cli_error(CMD, "interface %s does not use ARP (loopback, point-to-point or NOARP)",
-			  QUOTE(c->ifname));
-		return EXIT_TROUBLE;
-	}
-	if (!(c->probe_link->flags & IFF_UP)) {
-		cli_error(CMD, "interface %s is down", QUOTE(c->ifname));
-		return EXIT_TROUBLE;
-	}
-	return 0;
+	return cli_select_link(CMD, &c->net, c->ifname, NETSEL_NEED_UP, &c->probe_link);
 }
 
 static bool on_loopback(const struct audit_cmd *c, int ifindex)
 {
-	for (size_t i = 0; i < c->iface_count; i++)
-		if (c->ifaces[i].ifindex == ifindex)
-			return c->ifaces[i].loopback;
-	return false;
+	const struct nl_link *l = netsel_link_by_index(&c->net, ifindex);
+
+	return l && (l->flags & IFF_LOOPBACK);
 }
 
 static bool is_loopback_net(struct in_addr a)
 {
 	return (ntohl(a.s_addr) >> 24) == 127;
+}
+
+static bool is_lo_vip(const struct audit_cmd *c, const struct nl_addr *a)
+{
+	return a->addr.family == AF_INET && on_loopback(c, a->ifindex) &&
+	       !is_loopback_net(a->addr.v4);
 }
 
 /* The VIPs to ask for: those named, else those held on lo. */
@@ -273,7 +253,7 @@ static int choose_probe_vips(struct audit_cmd *c)
 		const struct nl_addr *a = &c->net.addrs.items[i];
 		bool seen = false;
 
-		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr.v4))
+		if (!is_lo_vip(c, a))
 			continue;
 		for (unsigned p = 0; p < c->probe_count; p++)
 			seen |= c->probes[p].vip.s_addr == a->addr.v4.s_addr;
@@ -287,154 +267,83 @@ static int choose_probe_vips(struct audit_cmd *c)
 	return 0;
 }
 
-/* The address our requests come from: IFACE's primary, else an RFC 5227 probe. */
-static struct in_addr sender_address(const struct audit_cmd *c)
-{
-	struct in_addr none = { 0 };
-
-	for (size_t i = 0; i < c->net.addrs.count; i++) {
-		const struct nl_addr *a = &c->net.addrs.items[i];
-
-		if (a->ifindex == c->probe_link->ifindex && !a->secondary &&
-		    a->scope == RT_SCOPE_UNIVERSE)
-			return a->addr.v4;
-	}
-	return none;
-}
-
-static bool holds_on_probe_link(const struct audit_cmd *c, struct in_addr vip)
-{
-	for (size_t i = 0; i < c->net.addrs.count; i++)
-		if (c->net.addrs.items[i].ifindex == c->probe_link->ifindex &&
-		    c->net.addrs.items[i].addr.v4.s_addr == vip.s_addr)
-			return true;
-	return false;
-}
-
-static void record_reply(struct audit_cmd *c, const struct arp_frame *f)
-{
-	for (unsigned p = 0; p < c->probe_count; p++) {
-		struct vip_probe *probe = &c->probes[p];
-
-		if (probe->vip.s_addr != f->spa.s_addr)
-			continue;
-		for (size_t r = 0; r < probe->count; r++)
-			if (mac_equal(&probe->responders[r].mac, &f->sha)) {
-				probe->responders[r].replies++;
-				return;
-			}
-		if (probe->count == MAX_RESPONDERS) {
-			probe->other_claims++;
-			return;
-		}
-		probe->responders[probe->count].mac = f->sha;
-		probe->responders[probe->count].replies = 1;
-		probe->count++;
-		return;
-	}
-}
-
-static int send_requests(struct audit_cmd *c, struct in_addr sender)
-{
-	struct link_tx *tx = calloc(1, sizeof(*tx));
-	int err = 0;
-
-	if (!tx)
-		return -ENOMEM;
-	for (unsigned p = 0; p < c->probe_count && !err; p++) {
-		struct arp_frame f;
-		uint8_t *slot = link_tx_slot(tx);
-
-		if (!slot) {
-			err = link_tx_flush(&c->io, tx);
-			slot = err < 0 ? NULL : link_tx_slot(tx);
-			err = err < 0 ? err : 0;
-			if (!slot)
-				break;
-		}
-		if (sender.s_addr)
-			arp_make_request(&f, &c->io.mac, sender, c->probes[p].vip, &mac_broadcast);
-		else
-			arp_make_probe(&f, &c->io.mac, c->probes[p].vip);
-		link_tx_commit(tx, arp_encode(&f, slot, FRAME_MAX));
-	}
-	if (!err && tx->count)
-		err = link_tx_flush(&c->io, tx);
-	free(tx);
-	return err < 0 ? err : 0;
-}
-
-static int drain_replies(struct audit_cmd *c, struct link_rx *rx)
-{
-	int got;
-
-	while ((got = link_rx_read(&c->io, rx)) > 0) {
-		for (unsigned i = 0; i < rx->count; i++) {
-			struct arp_frame f;
-
-			if (arp_decode(rx->frame[i].data, rx->frame[i].len, &f) == 0 &&
-			    f.op == ARP_OP_REPLY && !mac_equal(&f.sha, &c->io.mac))
-				record_reply(c, &f);
-		}
-		if (got < LINK_BATCH)
-			break;
-	}
-	return got < 0 ? got : 0;
-}
-
 /*
- * Requests go out `requests` times, spread over the first half of the wait, so a
- * lost frame or a slow host is not missed; every reply during the whole wait counts.
+ * Requests for every VIP go out `requests` times, spread over the first half of the
+ * wait, so a lost frame or a slow host is not missed; every reply during the whole
+ * wait counts (the arping engine, asking for all VIPs at once, each from this host's
+ * source for it on the interface: an RFC 5227 probe when it has none).
  */
-static int network_check(struct audit_cmd *c)
+static int plan_network_check(struct audit_cmd *c)
 {
-	struct in_addr sender = sender_address(c);
-	struct link_rx *rx = calloc(1, sizeof(*rx));
-	uint64_t start = now_ns(), interval = c->wait_ns / 2 / c->requests, next = start;
-	unsigned sent = 0;
-	int err = 0;
+	struct arping_config cfg;
+	int err;
 
-	if (!rx)
-		return EXIT_TROUBLE;
-	cli_catch_signals(NULL);
-	while (!err && !cli_stop_signal) {
-		uint64_t now = now_ns();
-		struct pollfd pfd = { .fd = c->io.fd, .events = POLLIN };
-		uint64_t until;
+	arping_config_default(&cfg, ARPING_MODE_PING);
+	cfg.count = c->requests;
+	cfg.interval_ns = c->wait_ns / 2 / c->requests;
+	cfg.linger_ns = c->wait_ns - (c->requests - 1) * cfg.interval_ns;
+	cfg.full_linger = true;
+	err = arping_run_create(&c->run, &cfg, &c->io);
+	for (unsigned p = 0; p < c->probe_count && !err; p++) {
+		struct ipaddr vip = ipaddr_v4(c->probes[p].vip);
+		struct ipaddr source = netsel_default_source(&c->net, c->probe_link->ifindex,
+							     &vip, NULL);
 
-		if (now >= start + c->wait_ns)
-			break;
-		if (sent < c->requests && now >= next) {
-			err = send_requests(c, sender);
-			sent++;
-			next += interval;
-			continue;
-		}
-		until = sent < c->requests && next < start + c->wait_ns ? next : start + c->wait_ns;
-		if (poll(&pfd, 1, (int)((until - now) / NS_PER_MS) + 1) < 0 && errno != EINTR)
-			err = -errno;
-		else if (pfd.revents & POLLIN)
-			err = drain_replies(c, rx);
+		err = arping_run_add(c->run, &vip, &source);
 	}
-	free(rx);
 	if (err) {
-		cli_error(CMD, "network check on %s failed: %s", c->ifname, strerror(-err));
+		cli_error(CMD, "cannot set up the network check: %s", strerror(-err));
 		return EXIT_TROUBLE;
 	}
-	if (cli_stop_signal) {
-		cli_error(CMD, "interrupted");
-		return EXIT_TROUBLE;
-	}
-	/* The kernel here would answer for a VIP held on IFACE itself (the director). */
-	for (unsigned p = 0; p < c->probe_count; p++) {
-		struct vip_probe *probe = &c->probes[p];
+	return 0;
+}
 
-		if (holds_on_probe_link(c, probe->vip) && probe->count < MAX_RESPONDERS) {
+/* The responders of each VIP, from the run's tallies; this host last when it holds
+ * the VIP on the interface (the director): its kernel answers the others, not us. */
+static void collect_responders(struct audit_cmd *c)
+{
+	size_t count;
+	const struct arping_target *targets = arping_run_targets(c->run, &count);
+
+	for (unsigned p = 0; p < c->probe_count && p < count; p++) {
+		const struct arping_tally *tally = &targets[p].tally;
+		struct audit_probe *probe = &c->probes[p];
+		struct ipaddr vip = ipaddr_v4(probe->vip);
+
+		for (unsigned r = 0; r < tally->responder_count; r++) {
+			probe->responders[r].mac = tally->responders[r].mac;
+			probe->responders[r].replies = tally->responders[r].count;
+		}
+		probe->count = tally->responder_count;
+		probe->other_claims = tally->dropped_responders;
+		if (netsel_held(&c->net, c->probe_link->ifindex, &vip)) {
 			probe->responders[probe->count].mac = c->io.mac;
 			probe->responders[probe->count].self = true;
 			probe->count++;
 		}
 	}
+}
+
+static int network_check(struct audit_cmd *c)
+{
+	struct loop_stop stop;
+	int err, status = plan_network_check(c);
+
+	if (status)
+		return status;
+	cli_catch_signals(&stop);
+	err = arping_run_start(c->run, now_ns());
+	if (!err)
+		err = arping_run_wait(c->run, &stop);
+	if (err) {
+		cli_error(CMD, "network check on %s failed: %s", c->probe_link->name, strerror(-err));
+		return EXIT_TROUBLE;
+	}
+	if (arping_run_summary(c->run)->interrupted) {
+		cli_error(CMD, "interrupted");
+		return EXIT_TROUBLE;
+	}
+	collect_responders(c);
 	return 0;
 }
 
@@ -443,7 +352,7 @@ static int open_probe_link(struct audit_cmd *c)
 	int status = cli_require_caps(CMD, CAPS_NET_RAW);
 
 	if (!status)
-		status = cli_open_link(CMD, &c->io, c->ifname, LINK_FILTER_ARP);
+		status = cli_open_link(CMD, &c->io, c->probe_link->name, LINK_FILTER_ARP);
 	if (!status)
 		status = cli_limit_caps(CMD, CAPS_NONE);
 	return status;
@@ -454,7 +363,7 @@ static void name_vendors(struct audit_cmd *c)
 	if (cli_load_vendors(CMD, &c->vendors, c->vendor_file, "; MACs are shown without them"))
 		c->vendors = NULL;
 	for (unsigned p = 0; p < c->probe_count && c->vendors; p++) {
-		struct vip_probe *probe = &c->probes[p];
+		struct audit_probe *probe = &c->probes[p];
 
 		for (size_t r = 0; r < probe->count; r++)
 			probe->responders[r].vendor = vendor_lookup(c->vendors,
@@ -500,196 +409,54 @@ static const char *host_role(const struct audit_cmd *c)
 		return "real-server";
 	for (unsigned v = 0; v < c->vips.count; v++)
 		for (size_t i = 0; i < c->net.addrs.count; i++)
-			if (c->net.addrs.items[i].addr.v4.s_addr == c->vips.addr[v].s_addr && !on_loopback(c, c->net.addrs.items[i].ifindex))
+			if (c->net.addrs.items[i].addr.v4.s_addr == c->vips.addr[v].s_addr &&
+			    !on_loopback(c, c->net.addrs.items[i].ifindex))
 				return "director";
 	return "other";
 }
 
-static const char *iface_name(const struct audit_cmd *c, int ifindex)
+/* The addresses on loopback devices outside 127/8, as the report lists them. */
+static int list_lo_vips(struct audit_cmd *c)
 {
-	for (size_t i = 0; i < c->iface_count; i++)
-		if (c->ifaces[i].ifindex == ifindex)
-			return c->ifaces[i].name;
-	return "?";
-}
-
-static void report_host_text(const struct audit_cmd *c)
-{
-	char text[IPV4_STRLEN];
-	unsigned shown = 0;
-
-	printf("host: %s", host_role(c));
+	c->lo_vips = calloc(c->net.addrs.count ? c->net.addrs.count : 1, sizeof(*c->lo_vips));
+	if (!c->lo_vips)
+		return EXIT_TROUBLE;
 	for (size_t i = 0; i < c->net.addrs.count; i++) {
 		const struct nl_addr *a = &c->net.addrs.items[i];
 
-		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr.v4))
+		if (!is_lo_vip(c, a))
 			continue;
-		printf("%s%s/%u on %s", shown++ ? ", " : "; VIPs ", ipv4_format(a->addr.v4, text),
-		       a->prefixlen, iface_name(c, a->ifindex));
+		c->lo_vips[c->lo_vip_count].addr = a;
+		c->lo_vips[c->lo_vip_count++].device = netsel_link_by_index(&c->net, a->ifindex)->name;
 	}
-	putchar('\n');
-}
-
-static void report_host_json(const struct audit_cmd *c, struct json *j)
-{
-	char text[IPV4_STRLEN];
-
-	json_object_begin(j, NULL);
-	json_string(j, "type", "host");
-	json_string(j, "role", host_role(c));
-	json_array_begin(j, "lo_vips");
-	for (size_t i = 0; i < c->net.addrs.count; i++) {
-		const struct nl_addr *a = &c->net.addrs.items[i];
-
-		if (!on_loopback(c, a->ifindex) || is_loopback_net(a->addr.v4))
-			continue;
-		json_object_begin(j, NULL);
-		json_string(j, "address", ipv4_format(a->addr.v4, text));
-		json_uint(j, "prefixlen", a->prefixlen);
-		json_string(j, "device", iface_name(c, a->ifindex));
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_object_end(j);
-}
-
-static void report_finding(const struct audit_cmd *c, struct json *j, const struct lvs_finding *f)
-{
-	char text[IPV4_STRLEN], mac[MAC_STRLEN];
-
-	if (!c->json) {
-		printf("FINDING %s%s%s%s: %s\n    fix: %s\n", lvs_check_name(f->check),
-		       f->iface[0] ? " [" : "", f->iface, f->iface[0] ? "]" : "", f->problem, f->fix);
-		return;
-	}
-	json_object_begin(j, NULL);
-	json_string(j, "type", "finding");
-	json_string(j, "check", lvs_check_name(f->check));
-	json_string(j, "interface", f->iface[0] ? f->iface : NULL);
-	json_string(j, "vip", f->vip_count == 1 ? ipv4_format(f->vips[0], text) : NULL);
-	json_array_begin(j, "vips");
-	for (size_t i = 0; i < f->vip_count; i++)
-		json_string(j, NULL, ipv4_format(f->vips[i], text));
-	json_array_end(j);
-	json_string(j, "mac", f->has_mac ? mac_format(&f->mac, mac) : NULL);
-	json_string(j, "problem", f->problem);
-	json_string(j, "fix", f->fix);
-	json_object_end(j);
-}
-
-static void print_mac(const struct mac *m, const char *vendor)
-{
-	char mac[MAC_STRLEN];
-
-	if (!vendor)
-		vendor = VENDOR_UNKNOWN;
-	printf(vendor[0] == '(' ? "%s %s" : "%s (%s)", mac_format(m, mac), vendor);
-}
-
-static const char *neigh_state_name(uint16_t state)
-{
-	static const struct { uint16_t state; const char *name; } names[] = {
-		{ NUD_PERMANENT, "permanent" }, { NUD_NOARP, "noarp" },
-		{ NUD_REACHABLE, "reachable" }, { NUD_STALE, "stale" },
-		{ NUD_DELAY, "delay" }, { NUD_PROBE, "probe" },
-		{ NUD_INCOMPLETE, "incomplete" }, { NUD_FAILED, "failed" },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (state & names[i].state)
-			return names[i].name;
-	return "none";
-}
-
-static void report_probe_text(const struct audit_cmd *c, const struct vip_probe *p)
-{
-	char text[IPV4_STRLEN];
-
-	printf("ARP %s on %s: %zu MAC%s answer%s", ipv4_format(p->vip, text), c->ifname,
-	       p->count, p->count == 1 ? "" : "s", p->count == 1 ? "s" : "");
-	for (size_t r = 0; r < p->count; r++) {
-		printf("%s ", r ? "," : "");
-		print_mac(&p->responders[r].mac, p->responders[r].vendor);
-		printf("%s", p->responders[r].self ? " [this host]" : "");
-	}
-	if (p->other_claims)
-		printf(", and %u more", p->other_claims);
-	if (!p->ok && p->entry && lvs_neigh_is_learnt(p->entry)) {
-		printf("; this host maps it to ");
-		print_mac(&p->entry->lladdr, p->entry_vendor);
-	}
-	printf("%s\n", p->ok ? ": ok" : "");
-}
-
-static void report_probe(const struct audit_cmd *c, struct json *j, const struct vip_probe *p)
-{
-	char text[IPV4_STRLEN], mac[MAC_STRLEN];
-
-	if (!c->json) {
-		report_probe_text(c, p);
-		return;
-	}
-	json_object_begin(j, NULL);
-	json_string(j, "type", "arp");
-	json_string(j, "vip", ipv4_format(p->vip, text));
-	json_string(j, "interface", c->ifname);
-	json_array_begin(j, "responders");
-	for (size_t r = 0; r < p->count; r++) {
-		json_object_begin(j, NULL);
-		json_string(j, "mac", mac_format(&p->responders[r].mac, mac));
-		json_string(j, "vendor", p->responders[r].vendor);
-		json_uint(j, "replies", p->responders[r].replies);
-		json_bool(j, "self", p->responders[r].self);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	if (p->entry) {
-		json_object_begin(j, "neighbour");
-		json_string(j, "mac", mac_format(&p->entry->lladdr, mac));
-		json_string(j, "vendor", p->entry_vendor);
-		json_string(j, "state", neigh_state_name(p->entry->state));
-		json_object_end(j);
-	} else {
-		json_null(j, "neighbour");
-	}
-	json_bool(j, "ok", p->ok);
-	json_object_end(j);
+	return 0;
 }
 
 static int report(struct audit_cmd *c)
 {
-	struct json j;
+	struct out o;
+	struct audit_report r = {
+		.role = host_role(c),
+		.lo_vips = c->lo_vips,
+		.lo_vip_count = c->lo_vip_count,
+		.iface = c->run ? c->probe_link->name : NULL,
+		.probes = c->probes,
+		.probe_count = c->run ? c->probe_count : 0,
+		.findings = &c->findings,
+	};
 
-	json_init(&j, stdout);
-	if (c->json)
-		report_host_json(c, &j);
-	else
-		report_host_text(c);
-	for (unsigned p = 0; p < c->probe_count && c->io.fd >= 0; p++)
-		report_probe(c, &j, &c->probes[p]);
-	for (size_t i = 0; i < c->findings.count; i++)
-		report_finding(c, &j, &c->findings.items[i]);
-	if (c->json) {
-		json_object_begin(&j, NULL);
-		json_string(&j, "type", "verdict");
-		json_uint(&j, "findings", c->findings.count);
-		json_bool(&j, "clean", c->findings.count == 0);
-		json_object_end(&j);
-	} else if (c->findings.count) {
-		printf("verdict: %zu finding%s\n", c->findings.count, c->findings.count == 1 ? "" : "s");
-	} else {
-		printf("verdict: clean\n");
-	}
+	out_init(&o, stdout, c->json ? OUT_JSON : OUT_TEXT);
+	audit_out_report(&o, &r);
 	return cli_finish_output(CMD, c->findings.count ? EXIT_NEGATIVE : EXIT_OK);
 }
 
 static int add_network_findings(struct audit_cmd *c)
 {
 	for (unsigned p = 0; p < c->probe_count; p++) {
-		struct vip_probe *probe = &c->probes[p];
+		struct audit_probe *probe = &c->probes[p];
 		struct lvs_vip_check check = {
 			.vip = probe->vip,
-			.iface = c->ifname,
+			.iface = c->probe_link->name,
 			.responders = probe->responders,
 			.responder_count = probe->count,
 			.entry = probe->entry,
@@ -703,6 +470,7 @@ static int add_network_findings(struct audit_cmd *c)
 			return EXIT_TROUBLE;
 		}
 		probe->ok = c->findings.count == before;
+		probe->show_entry = !probe->ok && probe->entry && lvs_neigh_is_learnt(probe->entry);
 	}
 	return 0;
 }
@@ -746,7 +514,8 @@ static int run(struct audit_cmd *c)
 		if (status)
 			return status;
 	}
-	return report(c);
+	status = list_lo_vips(c);
+	return status ? status : report(c);
 }
 
 int cmd_audit(int argc, char **argv)
@@ -761,9 +530,11 @@ int cmd_audit(int argc, char **argv)
 		return EXIT_OK;
 	if (status == 0)
 		status = run(&c);
+	arping_run_free(c.run);
 	link_close(&c.io);
 	vendor_db_free(c.vendors);
 	free(c.probes);
+	free(c.lo_vips);
 	lvs_findings_free(&c.findings);
 	free(c.neighs_after.items);
 	free(c.ifaces);
