@@ -22,8 +22,10 @@
 #include "caps.h"
 #include "cli.h"
 #include "commands.h"
+#include "hide_out.h"
 #include "lvs_audit.h"
 #include "netlink.h"
+#include "netsel.h"
 #include "output.h"
 #include "sysctl.h"
 
@@ -51,10 +53,11 @@ struct hide_cmd {
 	struct nl nl;
 	struct nl_snapshot net;
 	const struct nl_link *dev;
+	const char *new_label;        /* --dev named a label: the label of the VIPs added */
 	struct managed_scope *scopes; /* scopes[0] is all */
 	unsigned scope_count;
 
-	struct json j;
+	struct out out;
 	unsigned changes;
 };
 
@@ -81,7 +84,8 @@ static const char usage_text[] =
 	"         interfaces that answer ARP for it, and per interface the values the\n"
 	"         kernel acts on (the max of `all` and the interface's own).\n"
 	"\n"
-	"  -d, --dev DEV        the device that holds the VIPs (default lo; must not do ARP)\n"
+	"  -d, --dev DEV        the device that holds the VIPs (default lo; must not do ARP);\n"
+	"                       a label (lo:vip) names its device and labels the VIPs added\n"
 	"      --keep-sysctls   del: leave arp_ignore and arp_announce as they are\n"
 	"      --persist        add: write the sysctls to " PERSIST_DEFAULT "\n"
 	"                       and print the matching address configuration (ip,\n"
@@ -207,18 +211,10 @@ static int reload_addrs(struct hide_cmd *c)
 	return err ? EXIT_TROUBLE : 0;
 }
 
-static const struct nl_link *link_by_index(const struct hide_cmd *c, int ifindex)
-{
-	for (size_t i = 0; i < c->net.links.count; i++)
-		if (c->net.links.items[i].ifindex == ifindex)
-			return &c->net.links.items[i];
-	return NULL;
-}
-
 /* The interfaces the kernel answers ARP on now: up, ARP-capable. */
-static bool carries_arp(const struct nl_link *l)
+static bool carries_arp(const struct hide_cmd *c, const struct nl_link *l)
 {
-	return (l->flags & IFF_UP) && nl_link_is_arp_capable(l);
+	return netsel_check_arp_link(&c->net, l, NETSEL_NEED_UP) == NETSEL_LINK_OK;
 }
 
 static bool is_hiding_device(const struct hide_cmd *c, const struct nl_link *l)
@@ -226,11 +222,16 @@ static bool is_hiding_device(const struct hide_cmd *c, const struct nl_link *l)
 	return (l->flags & IFF_LOOPBACK) || (c->dev && l->ifindex == c->dev->ifindex);
 }
 
+/*
+ * --dev: a device that does no ARP, or an address label on one ("lo:vip", as ifconfig
+ * aliases are written), which names its device and becomes the label of the VIPs
+ * added; a label no address carries yet is the usual case on the first add.
+ */
 static int choose_device(struct hide_cmd *c)
 {
-	for (size_t i = 0; i < c->net.links.count; i++)
-		if (!strcmp(c->net.links.items[i].name, c->dev_name))
-			c->dev = &c->net.links.items[i];
+	enum netsel_match how;
+
+	c->dev = netsel_link_by_name(&c->net, c->dev_name, &how);
 	if (!c->dev) {
 		cli_error(CMD, "unknown device %s", QUOTE(c->dev_name));
 		return EXIT_TROUBLE;
@@ -239,6 +240,12 @@ static int choose_device(struct hide_cmd *c)
 		cli_error(CMD, "'%s' answers ARP: a hidden VIP goes on lo (or another device that "
 			       "does no ARP)", c->dev_name);
 		return EXIT_TROUBLE;
+	}
+	if (how == NETSEL_MATCH_LABEL || how == NETSEL_MATCH_DEVICE) {
+		if (strlen(c->dev_name) >= IF_NAMESIZE)
+			return cli_usage_error(CMD, "the label '%s' is longer than %d characters",
+					       c->dev_name, IF_NAMESIZE - 1);
+		c->new_label = c->dev_name;
 	}
 	return 0;
 }
@@ -252,7 +259,7 @@ static int check_vips_against_host(const struct hide_cmd *c)
 		ipv4_format(c->vips.addr[v], vip);
 		for (size_t i = 0; i < c->net.addrs.count; i++) {
 			const struct nl_addr *a = &c->net.addrs.items[i];
-			const struct nl_link *l = link_by_index(c, a->ifindex);
+			const struct nl_link *l = netsel_link_by_index(&c->net, a->ifindex);
 			uint32_t host_bits = ~ipv4_netmask(a->prefixlen);
 
 			if (!l)
@@ -293,7 +300,7 @@ static int read_scopes(struct hide_cmd *c)
 	for (size_t i = 0; i < c->net.links.count; i++) {
 		const struct nl_link *l = &c->net.links.items[i];
 
-		if (!carries_arp(l))
+		if (!carries_arp(c, l))
 			continue;
 		snprintf(c->scopes[c->scope_count].name, IF_NAMESIZE, "%s", l->name);
 		c->scopes[c->scope_count].ifindex = l->ifindex;
@@ -313,26 +320,6 @@ static int read_scopes(struct hide_cmd *c)
 	return 0;
 }
 
-static void json_begin(struct hide_cmd *c)
-{
-	json_init(&c->j, stdout);
-	if (!c->json)
-		return;
-	json_object_begin(&c->j, NULL);
-	json_string(&c->j, "action", c->action == HIDE_ADD ? "add" : c->action == HIDE_DEL ? "del" : "show");
-	json_array_begin(&c->j, "changes");
-}
-
-static void json_finish(struct hide_cmd *c, const char *error)
-{
-	if (!c->json)
-		return;
-	json_array_end(&c->j);
-	json_bool(&c->j, "changed", c->changes > 0);
-	json_string(&c->j, "error", error);
-	json_object_end(&c->j);
-}
-
 static int set_sysctl(struct hide_cmd *c, struct managed_scope *s, unsigned k, int value)
 {
 	char name[SYSCTL_NAME_MAX];
@@ -344,45 +331,20 @@ static int set_sysctl(struct hide_cmd *c, struct managed_scope *s, unsigned k, i
 		cli_error(CMD, "cannot set %s to %d: %s", name, value, strerror(-err));
 		return EXIT_TROUBLE;
 	}
-	if (c->json) {
-		json_object_begin(&c->j, NULL);
-		json_string(&c->j, "sysctl", name);
-		json_int(&c->j, "from", s->value[k]);
-		json_int(&c->j, "to", value);
-		json_object_end(&c->j);
-	} else {
-		printf("set %s %d -> %d\n", name, s->value[k], value);
-	}
+	hide_out_change(&c->out, &(struct hide_change){
+		.kind = HIDE_SYSCTL_SET, .sysctl = name, .from = s->value[k], .to = value,
+	});
 	s->value[k] = value;
 	c->changes++;
 	return 0;
 }
 
-/* The fields every address change shares, in an object the caller ends. */
-static void json_address_change(struct hide_cmd *c, const char *vip, const char *label,
-				const char *what)
+static void report_vip(struct hide_cmd *c, enum hide_change_kind kind, struct in_addr vip,
+		       const char *label)
 {
-	json_object_begin(&c->j, NULL);
-	json_string(&c->j, "address", vip);
-	json_uint(&c->j, "prefixlen", 32);
-	json_string(&c->j, "device", c->dev->name);
-	json_string(&c->j, "label", label);
-	json_string(&c->j, "change", what);
-}
-
-static void report_address(struct hide_cmd *c, struct in_addr vip, const char *label,
-			   const char *what)
-{
-	char text[IPV4_STRLEN];
-
-	ipv4_format(vip, text);
-	if (c->json) {
-		json_address_change(c, text, label, what);
-		json_object_end(&c->j);
-	} else {
-		printf("%s %s/32 %s %s\n", what, text, !strcmp(what, "added") ? "to" : "from",
-		       c->dev->name);
-	}
+	hide_out_change(&c->out, &(struct hide_change){
+		.kind = kind, .vip = vip, .device = c->dev->name, .label = label,
+	});
 	c->changes++;
 }
 
@@ -448,7 +410,7 @@ static bool answers_for(const struct hide_cmd *c, unsigned s, unsigned char scop
  * scope (hide makes /32 scope host, people also add them by hand). */
 static bool is_lo_vip(const struct hide_cmd *c, const struct nl_addr *a)
 {
-	const struct nl_link *l = link_by_index(c, a->ifindex);
+	const struct nl_link *l = netsel_link_by_index(&c->net, a->ifindex);
 
 	return l && is_hiding_device(c, l) && (ntohl(a->addr.v4.s_addr) >> 24) != 127;
 }
@@ -497,21 +459,15 @@ static int set_hiding_sysctls(struct hide_cmd *c)
 static void report_readd(struct hide_cmd *c, struct in_addr vip, const char *label,
 			 unsigned char old_scope, unsigned answering)
 {
-	char text[IPV4_STRLEN], scope[8];
+	char scope[8];
 	int value = in_force(c, answering, 0);
 
-	ipv4_format(vip, text);
-	if (c->json) {
-		json_address_change(c, text, label, "re-added");
-		json_string(&c->j, "scope", "host");
-		json_string(&c->j, "from_scope", scope_name(old_scope, scope));
-		json_object_end(&c->j);
-	} else {
-		printf("re-added %s/32 to %s with scope host%s%s (with scope %s it was answered: "
-		       "arp_ignore %d on %s %s)\n", text, c->dev->name, label ? ", label " : "",
-		       label ? label : "", scope_name(old_scope, scope), value,
-		       c->scopes[answering].name, sysctl_arp_ignore_meaning(value));
-	}
+	hide_out_change(&c->out, &(struct hide_change){
+		.kind = HIDE_VIP_READDED, .vip = vip, .device = c->dev->name, .label = label,
+		.from_scope = scope_name(old_scope, scope), .arp_ignore = value,
+		.arp_ignore_meaning = sysctl_arp_ignore_meaning(value),
+		.answered_on = c->scopes[answering].name,
+	});
 	c->changes++;
 }
 
@@ -574,13 +530,13 @@ static int place_vip(struct hide_cmd *c, struct in_addr vip)
 				return readd_with_host_scope(c, old, s);
 		return 0;
 	}
-	err = nl_addr_add(&c->nl, c->dev->ifindex, vip, 32, RT_SCOPE_HOST, NULL);
+	err = nl_addr_add(&c->nl, c->dev->ifindex, vip, 32, RT_SCOPE_HOST, c->new_label);
 	if (err) {
 		cli_error(CMD, "cannot add %s/32 to %s: %s", ipv4_format(vip, text), c->dev->name,
 			  strerror(-err));
 		return EXIT_TROUBLE;
 	}
-	report_address(c, vip, NULL, "added");
+	report_vip(c, HIDE_VIP_ADDED, vip, c->new_label);
 	return 0;
 }
 
@@ -626,7 +582,7 @@ static int run_del(struct hide_cmd *c)
 			return EXIT_TROUBLE;
 		}
 		if (!err)
-			report_address(c, c->vips.addr[v], own_label(old, c->dev), "removed");
+			report_vip(c, HIDE_VIP_REMOVED, c->vips.addr[v], own_label(old, c->dev));
 	}
 	if (c->keep_sysctls)
 		return 0;
@@ -635,9 +591,7 @@ static int run_del(struct hide_cmd *c)
 		return status;
 	remaining = count_hidden_vips(c);
 	if (remaining) {
-		if (!c->json)
-			printf("arp_ignore and arp_announce kept: %zu hidden VIP%s remain%s\n",
-			       remaining, remaining == 1 ? "" : "s", remaining == 1 ? "s" : "");
+		hide_out_sysctls_kept(&c->out, remaining);
 		return 0;
 	}
 	for (unsigned s = 0; s < c->scope_count && !status; s++)
@@ -655,163 +609,95 @@ static bool vip_answered(const struct hide_cmd *c, const struct nl_addr *a)
 	return false;
 }
 
-static void show_vip_text(const struct hide_cmd *c, const struct nl_addr *a)
+/* show's verdicts, decided here and laid out by hide_out_show. */
+struct show_model {
+	struct hide_vip_view *vips;
+	struct hide_scope_view *scopes;
+	bool *answers;
+	struct hide_show show;
+};
+
+static void describe_vip(const struct hide_cmd *c, const struct nl_addr *a,
+			 struct hide_vip_view *v)
 {
-	const struct nl_link *l = link_by_index(c, a->ifindex);
-	const char *label = own_label(a, l);
-	char text[IPV4_STRLEN], scope[8];
-	bool answered = vip_answered(c, a), first = true;
+	const struct nl_link *l = netsel_link_by_index(&c->net, a->ifindex);
+	char scope[8];
 
-	printf("%s %s/%u on %s%s%s", answered ? "VIP" : "hidden VIP", ipv4_format(a->addr.v4, text),
-	       a->prefixlen, l->name, label ? " label " : "", label ? label : "");
-	if (a->scope != RT_SCOPE_HOST)
-		printf(", scope %s", scope_name(a->scope, scope));
-	if (!answered) {
-		printf("%s\n", a->prefixlen == 32 ? "" : " (not a /32: see arpkit audit)");
-		return;
-	}
-	printf(", NOT hidden: answered on");
-	for (unsigned s = 1; s < c->scope_count; s++) {
-		int value = in_force(c, s, 0);
-
-		if (!answers_for(c, s, a->scope))
-			continue;
-		printf("%s %s (arp_ignore in force %d %s)", first ? "" : ",", c->scopes[s].name,
-		       value, sysctl_arp_ignore_meaning(value));
-		first = false;
-	}
-	if (a->prefixlen == 32 && a->ifindex == c->dev->ifindex) {
-		bool lo = !strcmp(c->dev->name, "lo");
-
-		printf("; fix: arpkit hide add %s%s%s\n", text, lo ? "" : " --dev ",
-		       lo ? "" : c->dev->name);
-	} else {
-		printf("; see arpkit audit\n");
-	}
+	v->addr = a->addr.v4;
+	v->prefixlen = a->prefixlen;
+	v->device = l->name;
+	v->label = own_label(a, l);
+	snprintf(v->scope, sizeof(v->scope), "%s", scope_name(a->scope, scope));
+	v->host_scope = a->scope == RT_SCOPE_HOST;
+	v->answered = vip_answered(c, a);
+	v->fixable = a->prefixlen == 32 && a->ifindex == c->dev->ifindex;
+	v->fix_dev = strcmp(c->dev->name, "lo") ? c->dev->name : NULL;
 }
 
-/* "hides", or what the interface of scope s does wrong, naming the VIPs it answers for. */
-static void show_iface_verdict(const struct hide_cmd *c, unsigned s, size_t vip_count)
+static void describe_scope(const struct hide_cmd *c, unsigned s, size_t vip_count,
+			   bool answers_a_vip, struct hide_scope_view *v)
 {
-	char text[IPV4_STRLEN];
-	bool answered = false;
+	const struct managed_scope *sc = &c->scopes[s];
 
-	for (size_t i = 0; i < c->net.addrs.count; i++) {
-		const struct nl_addr *a = &c->net.addrs.items[i];
-
-		if (!is_lo_vip(c, a) || !answers_for(c, s, a->scope))
-			continue;
-		printf("%s%s", answered ? ", " : "answers ARP for ", ipv4_format(a->addr.v4, text));
-		answered = true;
-	}
+	v->name = sc->name;
+	v->arp_ignore = sc->value[0];
+	v->arp_announce = sc->value[1];
+	v->arp_ignore_in_force = in_force(c, s, 0);
+	v->arp_announce_in_force = in_force(c, s, 1);
+	v->arp_ignore_meaning = sysctl_arp_ignore_meaning(v->arp_ignore_in_force);
 	/* With no VIP yet: would it answer for one as hide adds them? */
-	if (!vip_count && answers_for(c, s, RT_SCOPE_HOST)) {
-		printf("answers ARP for VIPs on lo");
-		answered = true;
-	}
-	if (!sysctl_arp_announce_hides(in_force(c, s, 1)))
-		printf("%smay send ARP from a VIP", answered ? "; " : "");
-	else if (!answered)
-		printf("hides");
-	putchar('\n');
+	v->answers_new_vips = s > 0 && !vip_count && answers_for(c, s, RT_SCOPE_HOST);
+	v->may_send_from_vip = !sysctl_arp_announce_hides(v->arp_announce_in_force);
+	v->hides = !answers_a_vip && !v->answers_new_vips && !v->may_send_from_vip;
 }
 
-static void show_text(const struct hide_cmd *c)
+static int build_show(const struct hide_cmd *c, struct show_model *m)
 {
-	size_t shown = 0;
+	size_t vip_count = count_hidden_vips(c), v = 0;
 
-	for (size_t i = 0; i < c->net.addrs.count; i++) {
-		if (!is_lo_vip(c, &c->net.addrs.items[i]))
-			continue;
-		show_vip_text(c, &c->net.addrs.items[i]);
-		shown++;
+	m->vips = calloc(vip_count ? vip_count : 1, sizeof(*m->vips));
+	m->scopes = calloc(c->scope_count, sizeof(*m->scopes));
+	m->answers = calloc(c->scope_count * (vip_count ? vip_count : 1), sizeof(*m->answers));
+	if (!m->vips || !m->scopes || !m->answers) {
+		cli_error(CMD, "out of memory");
+		return EXIT_TROUBLE;
 	}
-	if (!shown)
-		printf("no hidden VIP\n");
-	printf("%-16s arp_ignore %d  arp_announce %d\n", "all", c->scopes[0].value[0],
-	       c->scopes[0].value[1]);
-	for (unsigned s = 1; s < c->scope_count; s++) {
-		const struct managed_scope *sc = &c->scopes[s];
-
-		printf("%-16s arp_ignore %d (effective %d)  arp_announce %d (effective %d)  ",
-		       sc->name, sc->value[0], in_force(c, s, 0), sc->value[1], in_force(c, s, 1));
-		show_iface_verdict(c, s, shown);
-	}
-}
-
-static void show_vip_json(struct hide_cmd *c, const struct nl_addr *a, bool answered)
-{
-	const struct nl_link *l = link_by_index(c, a->ifindex);
-	char text[IPV4_STRLEN], scope[8];
-
-	json_object_begin(&c->j, NULL);
-	json_string(&c->j, "address", ipv4_format(a->addr.v4, text));
-	json_uint(&c->j, "prefixlen", a->prefixlen);
-	json_string(&c->j, "device", l->name);
-	json_bool(&c->j, "host_scope", a->scope == RT_SCOPE_HOST);
-	json_string(&c->j, "label", own_label(a, l));
-	json_string(&c->j, "scope", scope_name(a->scope, scope));
-	if (answered) {
-		json_array_begin(&c->j, "answered_on");
-		for (unsigned s = 1; s < c->scope_count; s++)
-			if (answers_for(c, s, a->scope))
-				json_string(&c->j, NULL, c->scopes[s].name);
-		json_array_end(&c->j);
-	}
-	json_object_end(&c->j);
-}
-
-/* hidden_vips holds only what the kernel keeps quiet; answered_vips the others. */
-static void show_vips_json(struct hide_cmd *c, const char *key, bool answered)
-{
-	json_array_begin(&c->j, key);
 	for (size_t i = 0; i < c->net.addrs.count; i++) {
 		const struct nl_addr *a = &c->net.addrs.items[i];
 
-		if (is_lo_vip(c, a) && vip_answered(c, a) == answered)
-			show_vip_json(c, a, answered);
+		if (!is_lo_vip(c, a))
+			continue;
+		describe_vip(c, a, &m->vips[v]);
+		for (unsigned s = 1; s < c->scope_count; s++)
+			m->answers[s * vip_count + v] = answers_for(c, s, a->scope);
+		v++;
 	}
-	json_array_end(&c->j);
+	for (unsigned s = 0; s < c->scope_count; s++) {
+		bool answers_a_vip = false;
+
+		for (size_t k = 0; k < vip_count; k++)
+			answers_a_vip |= m->answers[s * vip_count + k];
+		describe_scope(c, s, vip_count, answers_a_vip, &m->scopes[s]);
+	}
+	m->show = (struct hide_show){
+		.vips = m->vips, .vip_count = vip_count,
+		.scopes = m->scopes, .scope_count = c->scope_count,
+		.answers = m->answers,
+	};
+	return 0;
 }
 
-static void show_json(struct hide_cmd *c)
+static int run_show(struct hide_cmd *c)
 {
-	size_t vip_count = count_hidden_vips(c);
-	char text[IPV4_STRLEN];
+	struct show_model m = {0};
+	int status = build_show(c, &m);
 
-	json_object_begin(&c->j, NULL);
-	show_vips_json(c, "hidden_vips", false);
-	show_vips_json(c, "answered_vips", true);
-	json_object_begin(&c->j, "all");
-	json_int(&c->j, "arp_ignore", c->scopes[0].value[0]);
-	json_int(&c->j, "arp_announce", c->scopes[0].value[1]);
-	json_object_end(&c->j);
-	json_array_begin(&c->j, "interfaces");
-	for (unsigned s = 1; s < c->scope_count; s++) {
-		const struct managed_scope *sc = &c->scopes[s];
-		bool answers = !vip_count && answers_for(c, s, RT_SCOPE_HOST);
-
-		json_object_begin(&c->j, NULL);
-		json_string(&c->j, "name", sc->name);
-		json_int(&c->j, "arp_ignore", sc->value[0]);
-		json_int(&c->j, "arp_ignore_effective", in_force(c, s, 0));
-		json_int(&c->j, "arp_announce", sc->value[1]);
-		json_int(&c->j, "arp_announce_effective", in_force(c, s, 1));
-		json_array_begin(&c->j, "answers_for");
-		for (size_t i = 0; i < c->net.addrs.count; i++) {
-			const struct nl_addr *a = &c->net.addrs.items[i];
-
-			if (!is_lo_vip(c, a) || !answers_for(c, s, a->scope))
-				continue;
-			json_string(&c->j, NULL, ipv4_format(a->addr.v4, text));
-			answers = true;
-		}
-		json_array_end(&c->j);
-		json_bool(&c->j, "hides", !answers && sysctl_arp_announce_hides(in_force(c, s, 1)));
-		json_object_end(&c->j);
-	}
-	json_array_end(&c->j);
-	json_object_end(&c->j);
+	if (!status)
+		hide_out_show(&c->out, &m.show);
+	free(m.vips);
+	free(m.scopes);
+	free(m.answers);
+	return status ? status : cli_finish_output(CMD, EXIT_OK);
 }
 
 /* The sysctl.d file: the same recipe as add, applied at boot before the network. */
@@ -883,48 +769,19 @@ static int write_file_atomically(const char *path, const char *content, size_t l
 	return err;
 }
 
-/* The label the VIP has on the device now, kept in the configuration printed. */
+/* The label the VIP has on the device now (else the one --dev gives new VIPs), kept
+ * in the configuration printed. */
 static const char *current_label(const struct hide_cmd *c, struct in_addr vip)
 {
 	const struct nl_addr *a = on_dev_as_32(c, vip);
 
-	return a ? own_label(a, c->dev) : NULL;
-}
-
-static void print_snippets(const struct hide_cmd *c)
-{
-	char vip[IPV4_STRLEN];
-	const char *dev = c->dev->name, *label;
-
-	printf("\n# The VIP, once the sysctls are in place (boot applies sysctl.d first).\n"
-	       "# ip(8), e.g. from a unit ordered after systemd-sysctl.service:\n");
-	for (unsigned v = 0; v < c->vips.count; v++) {
-		label = current_label(c, c->vips.addr[v]);
-		printf("ip addr add %s/32 dev %s scope host%s%s\n",
-		       ipv4_format(c->vips.addr[v], vip), dev, label ? " label " : "",
-		       label ? label : "");
-	}
-	printf("\n# ifupdown, /etc/network/interfaces:\niface %s inet loopback\n", dev);
-	for (unsigned v = 0; v < c->vips.count; v++) {
-		label = current_label(c, c->vips.addr[v]);
-		ipv4_format(c->vips.addr[v], vip);
-		printf("    up ip addr add %s/32 dev %s scope host%s%s\n", vip, dev,
-		       label ? " label " : "", label ? label : "");
-		printf("    down ip addr del %s/32 dev %s\n", vip, dev);
-	}
-	printf("\n# systemd-networkd, /etc/systemd/network/10-%s-vip.network:\n"
-	       "[Match]\nName=%s\n", dev, dev);
-	for (unsigned v = 0; v < c->vips.count; v++) {
-		label = current_label(c, c->vips.addr[v]);
-		printf("\n[Address]\nAddress=%s/32\nScope=host\n", ipv4_format(c->vips.addr[v], vip));
-		if (label)
-			printf("Label=%s\n", label);
-	}
+	return a ? own_label(a, c->dev) : c->new_label;
 }
 
 static int run_persist(struct hide_cmd *c)
 {
 	char content[8192];
+	const char *labels[LVS_MAX_VIPS];
 	int len = persist_content(c, content, sizeof(content)), err;
 	bool same;
 
@@ -938,17 +795,12 @@ static int run_persist(struct hide_cmd *c)
 		cli_error(CMD, "cannot write %s: %s", c->persist_file, strerror(-err));
 		return EXIT_TROUBLE;
 	}
-	if (c->json) {
-		json_init(&c->j, stdout);
-		json_object_begin(&c->j, NULL);
-		json_string(&c->j, "action", "add");
-		json_string(&c->j, "persist_file", c->persist_file);
-		json_bool(&c->j, "changed", !same);
-		json_object_end(&c->j);
-		return 0;
-	}
-	printf("%s %s\n", same ? "up to date:" : "wrote", c->persist_file);
-	print_snippets(c);
+	for (unsigned v = 0; v < c->vips.count; v++)
+		labels[v] = current_label(c, c->vips.addr[v]);
+	hide_out_persist(&c->out, &(struct hide_persist){
+		.path = c->persist_file, .changed = !same, .device = c->dev->name,
+		.vips = c->vips.addr, .labels = labels, .vip_count = c->vips.count,
+	});
 	return 0;
 }
 
@@ -964,25 +816,19 @@ static int run(struct hide_cmd *c)
 		status = read_scopes(c);
 	if (status)
 		return status;
-	if (c->action == HIDE_SHOW) {
-		json_init(&c->j, stdout);
-		if (c->json)
-			show_json(c);
-		else
-			show_text(c);
-		return cli_finish_output(CMD, EXIT_OK);
-	}
+	out_init(&c->out, stdout, c->json ? OUT_JSON : OUT_TEXT);
+	if (c->action == HIDE_SHOW)
+		return run_show(c);
 	if (c->persist)
 		return cli_finish_output(CMD, run_persist(c));
 	/* Everything is checked; nothing has changed yet. */
 	status = cli_require_caps(CMD, CAPS_NET_ADMIN);
 	if (status)
 		return status;
-	json_begin(c);
+	hide_out_changes_begin(&c->out, c->action == HIDE_ADD ? "add" : "del");
 	status = c->action == HIDE_ADD ? run_add(c) : run_del(c);
-	json_finish(c, status ? "failed part way; the changes listed were made" : NULL);
-	if (!c->json && !status && c->changes == 0)
-		printf("nothing to change\n");
+	hide_out_changes_end(&c->out, c->changes,
+			     status ? "failed part way; the changes listed were made" : NULL);
 	return cli_finish_output(CMD, status);
 }
 
