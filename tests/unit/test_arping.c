@@ -422,6 +422,16 @@ static void add(struct fixture *f, const char *target, const char *source)
 	assert_int_equal(arping_run_add(f->run, &t, &s), 0);
 }
 
+/* The default config of mode with count frames, for one address, started at fake_now. */
+static void start_one(struct fixture *f, enum arping_mode mode, unsigned count,
+		      const char *target, const char *source)
+{
+	arping_config_default(&f->cfg, mode);
+	create(f, mode, count);
+	add(f, target, source);
+	assert_int_equal(arping_run_start(f->run, fake_now), 0);
+}
+
 /* Steps the run at fake_now; returns when it wants to run next. */
 static uint64_t step(struct fixture *f)
 {
@@ -449,6 +459,19 @@ static unsigned sent_frames(struct fixture *f, struct arp_frame *out, unsigned m
 	return n;
 }
 
+/* Exactly one frame was sent since the last look: op, sender IP, target IP. */
+static struct arp_frame expect_one_frame(struct fixture *f, uint16_t op, const char *spa,
+					 const char *tpa)
+{
+	struct arp_frame out[2];
+
+	assert_int_equal(sent_frames(f, out, 2), 1);
+	assert_int_equal(out[0].op, op);
+	assert_int_equal(out[0].spa.s_addr, ip(spa).s_addr);
+	assert_int_equal(out[0].tpa.s_addr, ip(tpa).s_addr);
+	return out[0];
+}
+
 static void deliver(struct fixture *f, const struct arp_frame *a, uint64_t at)
 {
 	struct link_rx_frame frame;
@@ -464,20 +487,13 @@ static void test_run_ping(void **state)
 	struct fixture *f = *state;
 	const uint64_t t0 = fake_now, s = NS_PER_SEC;
 	const struct arping_target *t;
-	struct arp_frame out[4];
 	struct arp_frame reply;
 	size_t n;
 
-	arping_config_default(&f->cfg, ARPING_MODE_PING);
-	create(f, ARPING_MODE_PING, 2);
-	add(f, "192.0.2.10", "192.0.2.5");
-	assert_int_equal(arping_run_start(f->run, t0), 0);
+	start_one(f, ARPING_MODE_PING, 2, "192.0.2.10", "192.0.2.5");
 
 	assert_int_equal(step(f), t0 + s);
-	assert_int_equal(sent_frames(f, out, 4), 1);
-	assert_int_equal(out[0].op, ARP_OP_REQUEST);
-	assert_int_equal(out[0].spa.s_addr, ip("192.0.2.5").s_addr);
-	assert_int_equal(out[0].tpa.s_addr, ip("192.0.2.10").s_addr);
+	expect_one_frame(f, ARP_OP_REQUEST, "192.0.2.5", "192.0.2.10");
 
 	/* The holder answers after 300 us, a second MAC after 500 us. */
 	reply = linux_reply(&holder, "192.0.2.10", "192.0.2.5");
@@ -499,7 +515,7 @@ static void test_run_ping(void **state)
 	/* Answered, but a request is due before any settling: the run goes on. */
 	fake_now = t0 + s;
 	step(f);
-	assert_int_equal(sent_frames(f, out, 4), 1);
+	expect_one_frame(f, ARP_OP_REQUEST, "192.0.2.5", "192.0.2.10");
 	reply = linux_reply(&holder, "192.0.2.10", "192.0.2.5");
 	deliver(f, &reply, t0 + s + 100 * NS_PER_US);
 	/* The last request is answered: 100 ms more for a second responder, then done. */
@@ -633,19 +649,13 @@ static void test_run_unsolicited_request(void **state)
 {
 	struct fixture *f = *state;
 	const uint64_t t0 = fake_now;
-	struct arp_frame out[2], reply;
+	struct arp_frame reply;
 	size_t n;
 
-	arping_config_default(&f->cfg, ARPING_MODE_UNSOLICITED_REQUEST);
-	create(f, ARPING_MODE_UNSOLICITED_REQUEST, 1);
-	add(f, "192.0.2.10", "192.0.2.6");
-	assert_int_equal(arping_run_start(f->run, t0), 0);
+	start_one(f, ARPING_MODE_UNSOLICITED_REQUEST, 1, "192.0.2.10", "192.0.2.6");
 	/* After the last frame, the same wait for its answer as a ping. */
 	assert_int_equal(step(f), t0 + ARPING_MIN_LINGER_NS);
-	assert_int_equal(sent_frames(f, out, 2), 1);
-	assert_int_equal(out[0].op, ARP_OP_REQUEST);
-	assert_int_equal(out[0].spa.s_addr, ip("192.0.2.6").s_addr);
-	assert_int_equal(out[0].tpa.s_addr, ip("192.0.2.10").s_addr);
+	expect_one_frame(f, ARP_OP_REQUEST, "192.0.2.6", "192.0.2.10");
 	reply = linux_reply(&holder, "192.0.2.10", "192.0.2.6");
 	deliver(f, &reply, t0 + 400 * NS_PER_US);
 	assert_int_equal(f->event_count, 1);
@@ -659,20 +669,14 @@ static void test_run_unsolicited_request(void **state)
 static void test_run_unsolicited_reply(void **state)
 {
 	struct fixture *f = *state;
-	struct arp_frame out[2];
+	struct arp_frame out;
 	size_t n;
 
-	arping_config_default(&f->cfg, ARPING_MODE_UNSOLICITED_REPLY);
-	create(f, ARPING_MODE_UNSOLICITED_REPLY, 1);
-	add(f, "192.0.2.6", "192.0.2.6");
-	assert_int_equal(arping_run_start(f->run, fake_now), 0);
+	start_one(f, ARPING_MODE_UNSOLICITED_REPLY, 1, "192.0.2.6", "192.0.2.6");
 	step(f);
-	assert_int_equal(sent_frames(f, out, 2), 1);
 	/* iputils -A: SOURCE is-at our MAC, target MAC ours too (RFC 5944), broadcast. */
-	assert_int_equal(out[0].op, ARP_OP_REPLY);
-	assert_int_equal(out[0].spa.s_addr, ip("192.0.2.6").s_addr);
-	assert_int_equal(out[0].tpa.s_addr, ip("192.0.2.6").s_addr);
-	assert_true(mac_equal(&out[0].tha, &self));
+	out = expect_one_frame(f, ARP_OP_REPLY, "192.0.2.6", "192.0.2.6");
+	assert_true(mac_equal(&out.tha, &self));
 	fake_now += ARPING_MIN_LINGER_NS;
 	step(f);
 	assert_true(arping_run_done(f->run));
