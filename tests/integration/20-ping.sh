@@ -1,8 +1,10 @@
 #!/bin/bash
 # arpkit ping in a namespace lab: replies with the right MAC and a sane RTT, silence
 # within the deadline, two holders of one address (conflict), RFC 5227 DAD agreeing
-# with iputils arping, timing of -f/-c/-w, Ctrl-C, -U/-A, and bad input refused
-# with exit 2, one line on stderr and not one frame sent.
+# with iputils arping, timing of -f/-c/-w, Ctrl-C, -U/-A (the frame they send, and
+# the target's replies awaited and printed as iputils arping does), -I with an
+# address label, and bad input refused with exit 2, one line on stderr and not one
+# frame sent.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lab.sh"
 
@@ -241,6 +243,106 @@ check_unsolicited() {
 	done
 }
 
+# capture_on ROLE: ARP seen by ROLE's eth0, as tcpdump prints it, into $LAB_TMP/arp.txt
+# until capture_stop.
+capture_on() {
+	lab_bg "$1" tcpdump -i eth0 -nn -l arp >"$LAB_TMP/arp.txt" 2>/dev/null
+	sleep 1
+}
+
+capture_stop() {
+	sleep 0.3
+	kill -INT "$LAB_BG_PID" 2>/dev/null
+	wait "$LAB_BG_PID" 2>/dev/null
+}
+
+# expect_line DESC PATTERN FILE: some line of FILE matches the extended regex.
+expect_line() {
+	if grep -Eq -- "$2" "$3"; then
+		t_pass "$1"
+	else
+		t_fail "$1" "no line matches: $2" "$(cat "$3")"
+	fi
+}
+
+# Issue 10 item 8: -U/-A say which frame they send, and with -c wait for and print
+# the target's replies. iputils arping first, to show what it does; then arpkit,
+# its output checked against the frames on the wire.
+check_unsolicited_shows_frame_and_replies() {
+	local status=0
+	lab_exec me arping -U -c 2 -I eth0 -s 192.0.2.6 "$A" >"$LAB_TMP/iputils.out" 2>&1 || status=$?
+	t_assert_eq 0 "$status" "iputils arping -U -c 2 -s 192.0.2.6 $A: exit 0"
+	t_assert_eq 2 "$(grep -ci "^Unicast reply from $A \[$A_MAC\]" "$LAB_TMP/iputils.out")" \
+		"iputils arping -U waits for and prints the target's 2 replies"
+
+	capture_on a
+	timed me "$ARPKIT" ping -U -c 2 -S 192.0.2.6 "$A"
+	capture_stop
+	t_assert_eq 0 "$STATUS" "ping -U -c 2 -S 192.0.2.6 $A: exit 0"
+	t_assert_eq "UNSOLICITED ARP on eth0 ($ME_MAC): request who-has $A tell 192.0.2.6" \
+		"$(head -n1 "$LAB_TMP/out")" "ping -U prints the frame it sends"
+	t_assert_eq 2 "$(grep -c "Request who-has $A tell 192.0.2.6" "$LAB_TMP/arp.txt")" \
+		"and that frame is what went out, twice"
+	expect_line "the reply to request 1 is printed" "^reply from $A at $A_MAC .* seq=1 time=[0-9.]+ ms$" "$LAB_TMP/out"
+	expect_line "the reply to request 2 is printed" "^reply from $A at $A_MAC .* seq=2 time=[0-9.]+ ms$" "$LAB_TMP/out"
+	expect_line "the summary counts both" "^2 requests sent, 2 responses received from 1 responder$" "$LAB_TMP/out"
+	in_range "ping -U -c 2 waits for the last reply, then stops (ms)" "$ELAPSED" 900 2500
+
+	timed me "$ARPKIT" ping -U -c 1 -S 192.0.2.6 --json "$A"
+	t_assert_eq 0 "$STATUS" "ping -U --json: exit 0"
+	t_assert_eq "$A_MAC" "$(json_field "$(head -n1 "$LAB_TMP/out")" mac)" "ping -U --json: the reply object"
+	t_assert_eq unsolicited-request "$(json_field "$(tail -n1 "$LAB_TMP/out")" mode)" "ping -U --json: the summary's mode"
+	t_assert_eq 1 "$(json_field "$(tail -n1 "$LAB_TMP/out")" received)" "ping -U --json: 1 received"
+
+	timed me "$ARPKIT" ping -U -f -S 192.0.2.6 "$A"
+	t_assert_eq 0 "$STATUS" "ping -U -f, as iputils arping -U -f: exit 0"
+	in_range "ping -U -f stops at the first reply (ms)" "$ELAPSED" 0 900
+
+	# -A: no host answers an ARP reply; iputils still listens one interval.
+	status=0
+	lab_exec me arping -A -c 1 -I eth0 192.0.2.6 >"$LAB_TMP/iputils.out" 2>&1 || status=$?
+	t_assert_eq 0 "$status" "iputils arping -A -c 1 192.0.2.6: exit 0"
+	expect_line "iputils arping -A: no response" "^Received 0 response" "$LAB_TMP/iputils.out"
+
+	capture_on a
+	timed me "$ARPKIT" ping -A -c 1 192.0.2.6
+	capture_stop
+	t_assert_eq 0 "$STATUS" "ping -A -c 1 192.0.2.6: exit 0"
+	t_assert_eq "UNSOLICITED ARP on eth0 ($ME_MAC): reply 192.0.2.6 is-at $ME_MAC" \
+		"$(head -n1 "$LAB_TMP/out")" "ping -A prints the frame it sends"
+	t_assert_eq 1 "$(grep -c "Reply 192.0.2.6 is-at $ME_MAC" "$LAB_TMP/arp.txt")" "and that frame went out"
+	expect_line "ping -A: the summary" "^1 reply sent, 0 responses received from 0 responders$" "$LAB_TMP/out"
+	in_range "ping -A -c 1 listens for a second, as iputils does (ms)" "$ELAPSED" 900 2000
+
+	timed me "$ARPKIT" ping -U -c 1 192.0.2.6
+	t_assert_eq "UNSOLICITED ARP on eth0 ($ME_MAC): request who-has 192.0.2.6 tell 192.0.2.6" \
+		"$(head -n1 "$LAB_TMP/out")" "ping -U without -S: the gratuitous request"
+}
+
+# Issue 10 item 8: -I eth0:label is the label's interface. iputils arping refuses it.
+check_interface_label() {
+	local status=0
+	lab_exec me ip addr add 192.0.2.7/24 dev eth0 label eth0:lbl
+	lab_exec me arping -c 1 -I eth0:lbl "$A" >"$LAB_TMP/iputils.out" 2>&1 || status=$?
+	t_assert_eq 2 "$status" "iputils arping -I eth0:lbl: exit 2 (it knows no labels)"
+
+	timed me "$ARPKIT" ping -c 1 -I eth0:lbl "$A"
+	t_assert_eq 0 "$STATUS" "ping -I eth0:lbl: exit 0"
+	expect_line "ping -I eth0:lbl asks on eth0" "^ARPING $A from 192.0.2.5 eth0 \($ME_MAC\)$" "$LAB_TMP/out"
+	expect_line "and gets the reply" "^reply from $A at $A_MAC " "$LAB_TMP/out"
+
+	lab_exec a ip neigh replace 192.0.2.7 lladdr 02:00:00:00:00:99 dev eth0 nud stale
+	timed me "$ARPKIT" ping -U -c 1 -I eth0:lbl 192.0.2.7
+	t_assert_eq 0 "$STATUS" "ping -U -I eth0:lbl 192.0.2.7: exit 0"
+	t_assert_eq "$ME_MAC" "$(lab_neigh_mac a 192.0.2.7)" "the neighbour now maps the labelled address to us"
+
+	# A label that no address carries (left in a script after its address went)
+	# still names the interface before the colon.
+	timed me "$ARPKIT" ping -c 1 -I eth0:gone "$A"
+	t_assert_eq 0 "$STATUS" "ping -I eth0:gone (no such label): asks on eth0, exit 0"
+	lab_exec me ip addr del 192.0.2.7/24 dev eth0
+}
+
 check_refused() { # DESC PATTERN CMD...
 	t_assert_refused lan me "$@"
 }
@@ -250,6 +352,7 @@ check_bad_input() {
 	check_refused "broadcast target" "cannot be asked for with ARP" "$ARPKIT" ping 255.255.255.255
 	check_refused "no target" "TARGET is missing" "$ARPKIT" ping -c 1
 	check_refused "unknown interface" "unknown interface 'nope0'" "$ARPKIT" ping -I nope0 "$A"
+	check_refused "a label of an unknown interface" "unknown interface 'nope0:x'" "$ARPKIT" ping -I nope0:x "$A"
 	check_refused "loopback" "interface 'lo' does not use ARP" "$ARPKIT" ping -I lo "$A"
 	check_refused "own address" "is an address of this host" "$ARPKIT" ping "$ME"
 	check_refused "off-link target" "not on a local subnet" "$ARPKIT" ping 198.51.100.7
@@ -277,5 +380,7 @@ check_dad_rfc_timing
 check_simultaneous_probes
 check_sigint
 check_unsolicited
+check_unsolicited_shows_frame_and_replies
+check_interface_label
 check_bad_input
 t_done

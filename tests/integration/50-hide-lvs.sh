@@ -267,6 +267,30 @@ arp_ignore and arp_announce kept: 1 hidden VIP remains" "$out" "hide del keeps t
 	t_assert_eq "1/2 1/2" "$(sysctl_pair rs2 all) $(sysctl_pair rs2 eth0)" "rs2 still hides it"
 }
 
+# Issue 10 item 8: --dev lo:vip (the ifconfig alias spelling) is lo, and the VIPs
+# hide adds carry that label. First the fault a labelled VIP added by hand shows.
+check_dev_label() {
+	local vip=192.0.2.160 out
+	run rs3 ip addr add "$vip/32" dev lo label lo:vip
+	t_assert_eq "${RS_MACS[3]} " "$(arping_from_router "$vip")" "a VIP added to lo:vip by hand: rs3 answers ARP for it"
+	run rs3 ip addr del "$vip/32" dev lo
+	out=$(lab_exec rs3 "$ARPKIT" hide add "$vip" --dev lo:vip | tail -1)
+	t_assert_eq "added $vip/32 to lo, label lo:vip" "$out" "hide add --dev lo:vip adds the VIP to lo with that label"
+	t_assert_eq "lo $vip/32 host lo:vip" \
+		"$(lab_exec rs3 ip -4 -o addr show dev lo | awk -v vip="$vip/32" '$4 == vip { sub(/\\$/, "", $7); print $2, $4, $6, $7 }')" \
+		"the kernel holds it on lo, scope host, labelled lo:vip"
+	t_assert_eq "" "$(arping_from_router "$vip")" "and nobody answers ARP for it"
+	if lab_exec rs3 "$ARPKIT" hide show | grep -qx "hidden VIP $vip/32 on lo label lo:vip"; then
+		t_pass "hide show: hidden, with its label"
+	else
+		t_fail "hide show: hidden, with its label" "$(lab_exec rs3 "$ARPKIT" hide show)"
+	fi
+	t_assert_exit -m "hide add --dev eth0:vip is refused (eth0 answers ARP)" 2 \
+		quiet lab_exec rs3 "$ARPKIT" hide add 192.0.2.161 --dev eth0:vip
+	out=$(lab_exec rs3 "$ARPKIT" hide del "$vip" --dev lo:vip --keep-sysctls)
+	t_assert_eq "removed $vip/32 from lo" "$out" "hide del --dev lo:vip removes it"
+}
+
 lab_init
 lvs_topology
 check_problem
@@ -275,4 +299,5 @@ check_cured
 check_bad_input
 check_persist
 check_del
+check_dev_label
 t_done

@@ -214,6 +214,40 @@ check_network() {
 	else
 		t_fail "one answer, from the director: ok" "$out"
 	fi
+	# Issue 10 item 8: -I with an address label is that address's interface.
+	run router ip addr add 192.0.2.2/24 dev eth0 label eth0:lbl
+	out=$(lab_exec router "$ARPKIT" audit --vip "$VIP" -I eth0:lbl)
+	if grep -qx "ARP $VIP on eth0: 1 MAC answers $DIRECTOR_MAC (locally administered): ok" <<<"$out"; then
+		t_pass "audit -I eth0:lbl checks on eth0"
+	else
+		t_fail "audit -I eth0:lbl checks on eth0" "$out"
+	fi
+	run router ip addr del 192.0.2.2/24 dev eth0
+}
+
+# The network check waits through the shared loop: Ctrl-C and SIGTERM end a long
+# wait at once, exit 2, "interrupted".
+check_network_stopped() {
+	local signal pid status start elapsed_ms
+	for signal in INT TERM; do
+		status=0
+		# ip netns exec execs arpkit, so $! is arpkit itself.
+		ip netns exec "$LAB_ID-router" "$ARPKIT" audit --vip 192.0.2.199 -I eth0 -w 20000 \
+			>/dev/null 2>"$LAB_TMP/stop.err" &
+		pid=$!
+		sleep 0.5
+		start=${EPOCHREALTIME/[^0-9]/}
+		kill -"$signal" "$pid"
+		wait "$pid" || status=$?
+		elapsed_ms=$(((${EPOCHREALTIME/[^0-9]/} - start) / 1000))
+		if ((elapsed_ms < 2000)); then
+			t_pass "audit -I stopped by SIG$signal at once (${elapsed_ms} ms)"
+		else
+			t_fail "audit -I stopped by SIG$signal at once" "${elapsed_ms} ms"
+		fi
+		t_assert_eq 2 "$status" "audit -I stopped by SIG$signal: exit 2"
+		t_assert_exit -m "and says interrupted" 0 grep -q "interrupted" "$LAB_TMP/stop.err"
+	done
 }
 
 check_bad_input() {
@@ -242,5 +276,6 @@ check_exact_vips
 check_rp_filter
 check_router_plants
 check_network
+check_network_stopped
 check_bad_input
 t_done
