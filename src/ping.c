@@ -389,7 +389,7 @@ static int run(struct ping_cmd *c)
 
 	cli_catch_signals(&c->stop);
 	err = arping_run_start(c->run, now_ns());
-	if (!err && !c->quiet && !c->json)
+	if (!err && !c->quiet)
 		ping_out_header(&c->view);
 	if (!err)
 		err = arping_run_wait(c->run, &c->stop);
