@@ -243,8 +243,8 @@ static int choose_device(struct hide_cmd *c)
 	}
 	if (how == NETSEL_MATCH_LABEL || how == NETSEL_MATCH_DEVICE) {
 		if (strlen(c->dev_name) >= IF_NAMESIZE)
-			return cli_usage_error(CMD, "the label '%s' is longer than %d characters",
-					       c->dev_name, IF_NAMESIZE - 1);
+			return cli_usage_error(CMD, "the label %s is longer than %d characters",
+					       QUOTE(c->dev_name), IF_NAMESIZE - 1);
 		c->new_label = c->dev_name;
 	}
 	return 0;
