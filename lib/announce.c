@@ -1,6 +1,7 @@
 #include "announce.h"
 
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 enum phase {
 	PHASE_IDLE,
+	PHASE_DAD_WAIT,    /* the kernel runs DAD for tentative addresses: nothing is sent */
 	PHASE_PROBE,       /* sending probes */
 	PHASE_ROUND,       /* sending a round */
 	PHASE_BETWEEN,     /* waiting for the next round */
@@ -37,8 +39,11 @@ struct announce_run {
 	struct announce_target *targets;
 	size_t count, cap;
 	size_t unresolved;
+	size_t tentative;            /* targets still waiting for DAD */
+	size_t announcing;           /* targets that take part in rounds (not tentative, DAD
+				      * not failed), once the DAD wait is over */
 
-	/* (iface, addr) -> target index + 1, open addressing; rebuilt at start. */
+	/* (iface, address) -> target index + 1, open addressing; rebuilt at start. */
 	uint32_t *slots;
 	size_t slot_mask;
 
@@ -69,6 +74,9 @@ void announce_config_default(struct announce_config *cfg)
 	cfg->verify = true;
 	cfg->final_wait_ns = 1000 * NS_PER_MS;
 	cfg->request_tha = ANNOUNCE_THA_ZERO;
+	/* Linux's DAD: a random delay under rtr_solicit_delay (1 s), then dad_transmits (1)
+	 * solicitations retrans_time (1 s) apart; room for a few more. */
+	cfg->dad_wait_ns = 5000 * NS_PER_MS;
 }
 
 const char *announce_result_name(enum announce_result result)
@@ -79,6 +87,8 @@ const char *announce_result_name(enum announce_result result)
 	case ANNOUNCE_PEER_SILENT: return "peer-silent";
 	case ANNOUNCE_SENT: return "sent";
 	case ANNOUNCE_UNVERIFIED: return "unverified";
+	case ANNOUNCE_TENTATIVE: return "tentative";
+	case ANNOUNCE_DAD_FAILED: return "dad-failed";
 	case ANNOUNCE_PENDING: break;
 	}
 	return "pending";
@@ -106,6 +116,18 @@ enum announce_peer_state announce_peer_state(const struct announce_peer *peer)
 	if (!peer->arp_answered)
 		return ANNOUNCE_PEER_NO_ANSWER;
 	return peer->echoes_sent ? ANNOUNCE_PEER_NO_ECHO_REPLY : ANNOUNCE_PEER_ANSWERED;
+}
+
+enum announce_addr_state announce_addr_state_of(const struct nl_addr *addr)
+{
+	switch (nl_addr_state(addr)) {
+	case NL_ADDR_DADFAILED:
+		return ANNOUNCE_ADDR_DADFAILED;
+	case NL_ADDR_TENTATIVE:
+		return ANNOUNCE_ADDR_TENTATIVE;
+	default:
+		return addr->flags & IFA_F_OPTIMISTIC ? ANNOUNCE_ADDR_OPTIMISTIC : ANNOUNCE_ADDR_READY;
+	}
 }
 
 const char *announce_peer_state_name(enum announce_peer_state state)
@@ -159,15 +181,21 @@ void announce_run_free(struct announce_run *run)
 	free(run);
 }
 
-static size_t slot_hash(unsigned iface, struct in_addr addr)
+/* FNV-1a over the address bytes and the interface, then mixed. */
+static size_t slot_hash(unsigned iface, const struct ipaddr *addr)
 {
-	uint64_t key = (uint64_t)addr.s_addr * 0x9e3779b97f4a7c15ull + iface;
+	const uint8_t *bytes = addr->family == AF_INET6 ? addr->v6.s6_addr
+						       : (const uint8_t *)&addr->v4.s_addr;
+	uint64_t key = 0xcbf29ce484222325ull ^ iface;
 
+	for (size_t i = 0; i < ipaddr_size(addr->family); i++)
+		key = (key ^ bytes[i]) * 0x100000001b3ull;
+	key *= 0x9e3779b97f4a7c15ull;
 	return (size_t)(key ^ (key >> 29));
 }
 
 static struct announce_target *find_target(const struct announce_run *run, unsigned iface,
-					   struct in_addr addr)
+					   const struct ipaddr *addr)
 {
 	if (!run->slots)
 		return NULL;
@@ -178,7 +206,7 @@ static struct announce_target *find_target(const struct announce_run *run, unsig
 		if (idx == 0)
 			return NULL;
 		t = &run->targets[idx - 1];
-		if (t->iface == iface && t->addr.s_addr == addr.s_addr)
+		if (t->iface == iface && ipaddr_equal(&t->ip, addr))
 			return t;
 	}
 }
@@ -200,12 +228,12 @@ static int index_targets(struct announce_run *run)
 		struct announce_target *target = &run->targets[t];
 		size_t i;
 
-		if (find_target(run, target->iface, target->addr)) {
+		if (find_target(run, target->iface, &target->ip)) {
 			free(target->peers);
 			continue;
 		}
 		run->targets[kept] = *target;
-		i = slot_hash(target->iface, target->addr) & run->slot_mask;
+		i = slot_hash(target->iface, &target->ip) & run->slot_mask;
 		while (run->slots[i])
 			i = (i + 1) & run->slot_mask;
 		run->slots[i] = (uint32_t)(++kept);
@@ -216,28 +244,83 @@ static int index_targets(struct announce_run *run)
 
 int announce_run_add(struct announce_run *run, unsigned iface, struct in_addr addr)
 {
+	struct ipaddr ip = ipaddr_v4(addr);
+
+	return announce_run_add_ip(run, iface, &ip, ANNOUNCE_ADDR_READY);
+}
+
+int announce_run_add_ip(struct announce_run *run, unsigned iface, const struct ipaddr *addr,
+			enum announce_addr_state state)
+{
 	const struct announce_iface *ifc;
 	struct announce_target *t;
+	bool v6 = addr->family == AF_INET6;
 
-	if (iface >= run->iface_count)
+	if (iface >= run->iface_count || (addr->family != AF_INET && !v6))
 		return -EINVAL;
 	if (vec_reserve_fields(run->targets, run->cap, run->count + 1) < 0)
 		return -ENOMEM;
 	ifc = &run->ifaces[iface];
 	t = &run->targets[run->count];
 	memset(t, 0, sizeof(*t));
-	t->addr = addr;
+	t->ip = *addr;
+	if (!v6)
+		t->addr = addr->v4;
 	t->iface = iface;
-	t->peer_count = ifc->peer_count;
+	t->state = state;
+	t->peer_count = v6 ? ifc->peer6_count : ifc->peer_count;
 	if (t->peer_count) {
 		t->peers = calloc(t->peer_count, sizeof(*t->peers));
 		if (!t->peers)
 			return -ENOMEM;
-		for (unsigned p = 0; p < t->peer_count; p++)
-			t->peers[p].peer = ifc->peers[p];
+		for (unsigned p = 0; p < t->peer_count; p++) {
+			if (v6) {
+				t->peers[p].ip = ipaddr_v6(&ifc->peers6[p]);
+			} else {
+				t->peers[p].peer = ifc->peers[p];
+				t->peers[p].ip = ipaddr_v4(ifc->peers[p]);
+			}
+		}
 	}
 	run->count++;
 	return 0;
+}
+
+/* The target's result is known as of `when`. */
+static void settle(struct announce_run *run, struct announce_target *t,
+		   enum announce_result result, uint64_t when)
+{
+	t->result = result;
+	t->elapsed_ns = when - run->start_ns;
+	run->unresolved--;
+}
+
+/* Usable now: announced in rounds. A tentative address and one whose DAD failed are
+ * never announced. */
+static bool announceable(const struct announce_target *t)
+{
+	return t->state == ANNOUNCE_ADDR_READY || t->state == ANNOUNCE_ADDR_OPTIMISTIC;
+}
+
+static void finish(struct announce_run *run, uint64_t now);
+
+/* The DAD wait is over (or there was none): probe, then the rounds. A run left with
+ * nothing to send (every address still tentative) ends here. */
+static void begin_announcing(struct announce_run *run, uint64_t now)
+{
+	size_t probing = 0;
+
+	run->announcing = 0;
+	for (size_t i = 0; i < run->count; i++) {
+		run->announcing += announceable(&run->targets[i]);
+		probing += run->targets[i].state != ANNOUNCE_ADDR_TENTATIVE;
+	}
+	run->cursor = 0;
+	run->part = 0;
+	run->rounds_base_ns = now;
+	run->phase = run->cfg.probe ? PHASE_PROBE : PHASE_ROUND;
+	if (run->announcing == 0 && (!run->cfg.probe || probing == 0))
+		finish(run, now);
 }
 
 int announce_run_start(struct announce_run *run, uint64_t now)
@@ -246,6 +329,7 @@ int announce_run_start(struct announce_run *run, uint64_t now)
 
 	run->start_ns = now;
 	run->unresolved = run->count;
+	run->tentative = 0;
 	run->cursor = 0;
 	run->part = 0;
 	run->round = 0;
@@ -257,13 +341,56 @@ int announce_run_start(struct announce_run *run, uint64_t now)
 		run->phase = PHASE_DONE;
 		return -ENOMEM;
 	}
-	if (run->count == 0)
+	for (size_t i = 0; i < run->count; i++) {
+		struct announce_target *t = &run->targets[i];
+
+		if (t->state == ANNOUNCE_ADDR_TENTATIVE)
+			run->tentative++;
+		else if (t->state == ANNOUNCE_ADDR_DADFAILED)
+			settle(run, t, ANNOUNCE_DAD_FAILED, now);
+	}
+	if (run->count == 0) {
 		run->phase = PHASE_DONE;
-	else
-		run->phase = run->cfg.probe ? PHASE_PROBE : PHASE_ROUND;
-	if (run->phase == PHASE_ROUND)
-		run->rounds_base_ns = now;
+	} else if (run->tentative) {
+		run->phase = PHASE_DAD_WAIT;
+		run->deadline_ns = now + run->cfg.dad_wait_ns;
+	} else {
+		begin_announcing(run, now);
+	}
 	return 0;
+}
+
+int announce_run_addr_state(struct announce_run *run, unsigned iface, const struct ipaddr *addr,
+			    enum announce_addr_state state, uint64_t now)
+{
+	struct announce_target *t = find_target(run, iface, addr);
+
+	if (!t)
+		return -ENOENT;
+	if (run->phase != PHASE_DAD_WAIT || t->state != ANNOUNCE_ADDR_TENTATIVE ||
+	    state == ANNOUNCE_ADDR_TENTATIVE)
+		return 0;
+	t->state = state;
+	t->dad_wait_ns = now - run->start_ns;
+	run->tentative--;
+	if (state == ANNOUNCE_ADDR_DADFAILED)
+		settle(run, t, ANNOUNCE_DAD_FAILED, now);
+	return 0;
+}
+
+/* The wait for DAD ends: what is still tentative is not announced at all. */
+static void end_dad_wait(struct announce_run *run, uint64_t now)
+{
+	for (size_t i = 0; i < run->count; i++) {
+		struct announce_target *t = &run->targets[i];
+
+		if (t->state == ANNOUNCE_ADDR_TENTATIVE && t->result == ANNOUNCE_PENDING) {
+			t->dad_wait_ns = now - run->start_ns;
+			settle(run, t, ANNOUNCE_TENTATIVE, now);
+		}
+	}
+	run->tentative = 0;
+	begin_announcing(run, now);
 }
 
 bool announce_run_done(const struct announce_run *run)
@@ -291,7 +418,7 @@ void announce_run_tally(const struct announce_run *run, struct announce_tally *t
 
 		if ((unsigned)t->result < ANNOUNCE_RESULT_COUNT)
 			tally->by_result[t->result]++;
-		tally->in_conflict += t->conflict_count > 0;
+		tally->in_conflict += t->conflict_count > 0 || t->result == ANNOUNCE_DAD_FAILED;
 	}
 }
 
@@ -304,7 +431,7 @@ static bool target_open(const struct announce_target *t)
  * they were asked for explicitly (switches and appliances that need repetition). */
 static bool target_in_rounds(const struct announce_run *run, const struct announce_target *t)
 {
-	return target_open(t) || run->cfg.every_round;
+	return announceable(t) && (target_open(t) || run->cfg.every_round);
 }
 
 /* Slot for one more frame on the target's link, flushing a full batch first. */
@@ -334,24 +461,55 @@ static int queue_arp(struct announce_run *run, unsigned iface, struct arp_frame 
 	return err;
 }
 
-static int queue_echo(struct announce_run *run, struct announce_target *t, unsigned p, uint64_t now)
+static int queue_ndp(struct announce_run *run, unsigned iface, struct ndp_msg *m)
+{
+	int err = 0;
+	uint8_t *slot = tx_slot(run, iface, &err);
+
+	m->eth.vlan = run->ifaces[iface].vlan;
+	link_tx_commit(&run->tx[iface], ndp_encode(m, slot, FRAME_MAX));
+	run->counters.frames_sent++;
+	return err;
+}
+
+/* The echo request from the target's address to peer p (at the MAC it answered from). */
+static size_t encode_echo(const struct announce_run *run, const struct announce_target *t,
+			  unsigned p, uint8_t *slot)
 {
 	const struct announce_iface *ifc = &run->ifaces[t->iface];
+	const struct announce_peer *peer = &t->peers[p];
+	uint16_t sequence = (uint16_t)(t - run->targets);
+
+	if (t->ip.family == AF_INET6) {
+		struct icmpv6_echo echo6;
+
+		icmpv6_make_echo_request(&echo6, &ifc->link->mac, &t->ip.v6, &peer->peer_mac,
+					 &peer->ip.v6, run->cfg.echo_ident, sequence);
+		echo6.eth.vlan = ifc->vlan;
+		return icmpv6_echo_encode(&echo6, ECHO_PAYLOAD, slot, FRAME_MAX);
+	}
+
 	struct icmp_echo echo;
+
+	memset(&echo, 0, sizeof(echo));
+	echo.eth.dst = peer->peer_mac;
+	echo.eth.src = ifc->link->mac;
+	echo.eth.vlan = ifc->vlan;
+	echo.ip.src = t->ip.v4;
+	echo.ip.dst = peer->ip.v4;
+	echo.ip.id = sequence;
+	echo.type = ICMP_ECHO_REQUEST;
+	echo.ident = run->cfg.echo_ident;
+	echo.sequence = sequence;
+	return icmp_echo_encode(&echo, ECHO_PAYLOAD, slot, FRAME_MAX);
+}
+
+static int queue_echo(struct announce_run *run, struct announce_target *t, unsigned p, uint64_t now)
+{
 	int err = 0;
 	uint8_t *slot = tx_slot(run, t->iface, &err);
 
-	memset(&echo, 0, sizeof(echo));
-	echo.eth.dst = t->peers[p].peer_mac;
-	echo.eth.src = ifc->link->mac;
-	echo.eth.vlan = ifc->vlan;
-	echo.ip.src = t->addr;
-	echo.ip.dst = t->peers[p].peer;
-	echo.ip.id = (uint16_t)(t - run->targets);
-	echo.type = ICMP_ECHO_REQUEST;
-	echo.ident = run->cfg.echo_ident;
-	echo.sequence = (uint16_t)(t - run->targets);
-	link_tx_commit(&run->tx[t->iface], icmp_echo_encode(&echo, ECHO_PAYLOAD, slot, FRAME_MAX));
+	link_tx_commit(&run->tx[t->iface], encode_echo(run, t, p, slot));
 	t->peers[p].echo_sent_ns = now;
 	t->peers[p].echoes_sent++;
 	run->counters.frames_sent++;
@@ -361,13 +519,14 @@ static int queue_echo(struct announce_run *run, struct announce_target *t, unsig
 
 /*
  * The frames of one target in a round, by part number: the gratuitous forms, then two
- * parts per peer k, PART_PEERS + 2k asking it ("who-has PEER tell ADDRESS") and
- * PART_PEERS + 2k + 1 proving it (the echo).
+ * parts per peer k, PART_PEERS + 2k asking it ("who-has PEER tell ADDRESS", or the NS
+ * for PEER from ADDRESS) and PART_PEERS + 2k + 1 proving it (the echo).
  */
 enum part {
 	PART_REQUEST_ZERO,      /* gratuitous request, target hardware zero (RFC 5227) */
 	PART_REQUEST_BROADCAST, /* gratuitous request, target hardware broadcast */
-	PART_REPLY,             /* gratuitous reply, target hardware = ours (RFC 5944) */
+	PART_REPLY,             /* gratuitous reply, target hardware = ours (RFC 5944); for
+				 * IPv6 the unsolicited NA (RFC 4861 7.2.6) */
 	PART_PEERS,
 };
 
@@ -376,7 +535,7 @@ static int part_wanted(const struct announce_run *run, const struct announce_tar
 		       unsigned part)
 {
 	const struct announce_peer *peer;
-	bool request = run->cfg.form & ANNOUNCE_FORM_REQUEST;
+	bool request = (run->cfg.form & ANNOUNCE_FORM_REQUEST) && t->ip.family == AF_INET;
 
 	switch (part) {
 	case PART_REQUEST_ZERO:
@@ -395,41 +554,68 @@ static int part_wanted(const struct announce_run *run, const struct announce_tar
 	return run->cfg.verify && peer->arp_answered && !peer->confirmed;
 }
 
+/* The flags of the target's unsolicited NA: Override unless the address is optimistic
+ * (RFC 4429 3.3: it must not replace another node's entry while DAD may still fail),
+ * Router when the link forwards (RFC 4861 7.2.6 keeps IsRouter truthful). */
+static uint8_t na_flags(const struct announce_run *run, const struct announce_target *t)
+{
+	return (t->state == ANNOUNCE_ADDR_OPTIMISTIC ? 0 : NDP_NA_OVERRIDE) |
+	       (run->ifaces[t->iface].ipv6_router ? NDP_NA_ROUTER : 0);
+}
+
 static int queue_part(struct announce_run *run, struct announce_target *t, unsigned part,
 		      uint64_t now)
 {
 	const struct mac *mac = &run->ifaces[t->iface].link->mac;
+	bool v6 = t->ip.family == AF_INET6;
 	struct announce_peer *peer;
 	struct arp_frame f;
+	struct ndp_msg m;
 
 	switch (part) {
 	case PART_REQUEST_ZERO:
 	case PART_REQUEST_BROADCAST:
-		arp_make_announce_request_tha(&f, mac, t->addr, part == PART_REQUEST_ZERO ?
+		arp_make_announce_request_tha(&f, mac, t->ip.v4, part == PART_REQUEST_ZERO ?
 					      &mac_zero : &mac_broadcast);
 		run->counters.announcements++;
 		return queue_arp(run, t->iface, &f);
 	case PART_REPLY:
-		arp_make_announce_reply(&f, mac, t->addr);
 		run->counters.announcements++;
+		if (v6) {
+			ndp_make_unsolicited_na(&m, mac, &t->ip.v6, na_flags(run, t));
+			return queue_ndp(run, t->iface, &m);
+		}
+		arp_make_announce_reply(&f, mac, t->ip.v4);
 		return queue_arp(run, t->iface, &f);
 	}
 	peer = &t->peers[(part - PART_PEERS) / 2];
 	if ((part - PART_PEERS) % 2)
 		return queue_echo(run, t, (part - PART_PEERS) / 2, now);
-	/* Broadcast until the peer has told us its MAC, then addressed to it alone. */
-	arp_make_request(&f, mac, t->addr, peer->peer,
-			 peer->arp_answered ? &peer->peer_mac : &mac_broadcast);
+	/* To everyone who may be the peer (broadcast, or its solicited-node group) until
+	 * it has told us its MAC, then addressed to it alone. */
 	run->counters.directed_requests++;
+	if (v6) {
+		ndp_make_ns(&m, mac, &t->ip.v6, &peer->ip.v6,
+			    peer->arp_answered ? &peer->peer_mac : NULL);
+		return queue_ndp(run, t->iface, &m);
+	}
+	arp_make_request(&f, mac, t->ip.v4, peer->ip.v4,
+			 peer->arp_answered ? &peer->peer_mac : &mac_broadcast);
 	return queue_arp(run, t->iface, &f);
 }
 
 static int send_probe(struct announce_run *run, struct announce_target *t)
 {
+	const struct mac *mac = &run->ifaces[t->iface].link->mac;
 	struct arp_frame f;
+	struct ndp_msg m;
 
-	arp_make_probe(&f, &run->ifaces[t->iface].link->mac, t->addr);
 	run->counters.probes++;
+	if (t->ip.family == AF_INET6) {
+		ndp_make_dad_ns(&m, mac, &t->ip.v6);
+		return queue_ndp(run, t->iface, &m);
+	}
+	arp_make_probe(&f, mac, t->ip.v4);
 	return queue_arp(run, t->iface, &f);
 }
 
@@ -454,13 +640,21 @@ static int send_queued_echoes(struct announce_run *run, uint64_t now)
 	return err;
 }
 
-/* Sends the probe pass; true when it is complete. */
+/* Sends the probe pass; true when it is complete. An address whose DAD failed is
+ * probed too, so its other holder answers and is named; one still tentative is not. */
 static bool pass_probes(struct announce_run *run, uint64_t now, int *err)
 {
 	while (run->cursor < run->count && !*err) {
+		struct announce_target *t = &run->targets[run->cursor];
+
+		if (t->state == ANNOUNCE_ADDR_TENTATIVE) {
+			run->cursor++;
+			continue;
+		}
 		if (pacer_take(&run->pacer, now, 1) == 0)
 			return false;
-		*err = send_probe(run, &run->targets[run->cursor++]);
+		run->cursor++;
+		*err = send_probe(run, t);
 	}
 	return run->cursor == run->count;
 }
@@ -503,17 +697,15 @@ static void finalize_target(struct announce_run *run, struct announce_target *t,
 			any_silent = true;
 	}
 	if (!run->cfg.verify)
-		t->result = ANNOUNCE_SENT;
+		settle(run, t, ANNOUNCE_SENT, now);
 	else if (t->peer_count == 0)
-		t->result = ANNOUNCE_UNVERIFIED;
+		settle(run, t, ANNOUNCE_UNVERIFIED, now);
 	else if (any_unconfirmed)
-		t->result = ANNOUNCE_UNCONFIRMED;
+		settle(run, t, ANNOUNCE_UNCONFIRMED, now);
 	else if (any_silent)
-		t->result = ANNOUNCE_PEER_SILENT;
+		settle(run, t, ANNOUNCE_PEER_SILENT, now);
 	else
-		t->result = ANNOUNCE_CONFIRMED;
-	t->elapsed_ns = now - run->start_ns;
-	run->unresolved--;
+		settle(run, t, ANNOUNCE_CONFIRMED, now);
 }
 
 static void finish(struct announce_run *run, uint64_t now)
@@ -524,12 +716,12 @@ static void finish(struct announce_run *run, uint64_t now)
 }
 
 /* Every target proven and nothing left to send: the run may end early. Rounds asked
- * for explicitly are all sent first. */
+ * for explicitly are all sent first (when any address takes part in them). */
 static bool all_proven(const struct announce_run *run)
 {
 	if (run->unresolved || run->phase < PHASE_ROUND || run->phase == PHASE_DONE)
 		return false;
-	return !run->cfg.every_round || run->phase == PHASE_FINAL_WAIT;
+	return !run->cfg.every_round || run->phase == PHASE_FINAL_WAIT || run->announcing == 0;
 }
 
 static void begin_pass(struct announce_run *run, enum phase phase)
@@ -562,6 +754,12 @@ int announce_run_step(struct announce_run *run, uint64_t now, uint64_t *next)
 	while (progressed && !err && run->phase != PHASE_DONE) {
 		progressed = false;
 		switch (run->phase) {
+		case PHASE_DAD_WAIT:
+			if (run->tentative == 0 || now >= run->deadline_ns) {
+				end_dad_wait(run, now);
+				progressed = true;
+			}
+			break;
 		case PHASE_PROBE:
 			/*
 			 * The address is already ours (configured here, the kernel answers
@@ -657,23 +855,49 @@ static void enqueue_echo(struct announce_run *run, struct announce_target *t, un
 	run->echo_tail = tail;
 }
 
+/* Another station's probe for one of our addresses counts as a conflict while we wait
+ * for DAD or probe, and until the probe window closes (RFC 5227 2.1.1, RFC 4862 5.4.3). */
+static bool probing(const struct announce_run *run, uint64_t when)
+{
+	return run->phase == PHASE_DAD_WAIT || run->phase == PHASE_PROBE ||
+	       when < run->probe_window_end_ns;
+}
+
+/* Peer peer_ip, asked from the target's address, answered from peer_mac: it has
+ * learned the address, and the proof can go to it. */
+static void peer_answered(struct announce_run *run, struct announce_target *t,
+			  const struct ipaddr *peer_ip, const struct mac *peer_mac)
+{
+	for (unsigned p = 0; p < t->peer_count; p++) {
+		struct announce_peer *peer = &t->peers[p];
+
+		if (!ipaddr_equal(&peer->ip, peer_ip))
+			continue;
+		peer->peer_mac = *peer_mac;
+		peer->arp_answered = true;
+		if (run->cfg.verify && !peer->confirmed && target_open(t))
+			enqueue_echo(run, t, p);
+	}
+}
+
 static void on_arp(struct announce_run *run, unsigned iface, const struct arp_frame *f,
 		   uint64_t when)
 {
 	const struct mac *ours = &run->ifaces[iface].link->mac;
+	struct ipaddr spa = ipaddr_v4(f->spa), tpa = ipaddr_v4(f->tpa);
 	struct announce_target *t;
 
 	if (mac_equal(&f->sha, ours))
 		return;
 	/* Another station speaking from one of our addresses: the other holder. */
-	t = find_target(run, iface, f->spa);
+	t = find_target(run, iface, &spa);
 	if (t) {
 		note_conflict(t, &f->sha);
 		return;
 	}
 	/* Another station probing for one of our addresses while we probe (RFC 5227 2.1.1). */
-	if (arp_is_probe(f) && (run->phase == PHASE_PROBE || when < run->probe_window_end_ns)) {
-		t = find_target(run, iface, f->tpa);
+	if (arp_is_probe(f) && probing(run, when)) {
+		t = find_target(run, iface, &tpa);
 		if (t)
 			note_conflict(t, &f->sha);
 		return;
@@ -681,48 +905,100 @@ static void on_arp(struct announce_run *run, unsigned iface, const struct arp_fr
 	/* A peer answering "who-has PEER tell ADDRESS". */
 	if (f->op != ARP_OP_REPLY)
 		return;
-	t = find_target(run, iface, f->tpa);
-	if (!t)
-		return;
-	for (unsigned p = 0; p < t->peer_count; p++) {
-		struct announce_peer *peer = &t->peers[p];
+	t = find_target(run, iface, &tpa);
+	if (t)
+		peer_answered(run, t, &spa, &f->sha);
+}
 
-		if (peer->peer.s_addr != f->spa.s_addr)
-			continue;
-		peer->peer_mac = f->sha;
-		peer->arp_answered = true;
-		if (run->cfg.verify && !peer->confirmed && target_open(t))
-			enqueue_echo(run, t, p);
+/*
+ * Neighbor Discovery. The station a message speaks for is the one in its link-layer
+ * option (the target's of an NA, the source's of an NS), else its Ethernet source.
+ *   - an NA for one of our addresses: the other holder (Linux answers a DAD probe
+ *     with one, to ff02::1);
+ *   - an NS from one of our addresses: the other holder asking for someone;
+ *   - an NS from :: for one of our addresses while we probe: another node's DAD;
+ *   - a solicited NA for a peer, to one of our addresses: its answer to our ask.
+ */
+static void on_ndp(struct announce_run *run, unsigned iface, const struct ndp_msg *m,
+		   uint64_t when)
+{
+	const struct mac *ours = &run->ifaces[iface].link->mac;
+	struct ipaddr target = ipaddr_v6(&m->target), src = ipaddr_v6(&m->ip.src);
+	struct ipaddr dst = ipaddr_v6(&m->ip.dst);
+	const struct mac *who = &m->eth.src;
+	struct announce_target *t;
+
+	if (m->type == NDP_NEIGHBOR_ADVERT && m->has_target_lladdr)
+		who = &m->target_lladdr;
+	else if (m->type == NDP_NEIGHBOR_SOLICIT && m->has_source_lladdr)
+		who = &m->source_lladdr;
+	if (mac_equal(&m->eth.src, ours) || mac_equal(who, ours))
+		return;
+	if (m->type == NDP_NEIGHBOR_ADVERT) {
+		t = find_target(run, iface, &target);
+		if (t)
+			note_conflict(t, who);
+		else if ((m->flags & NDP_NA_SOLICITED) && (t = find_target(run, iface, &dst)))
+			peer_answered(run, t, &target, who);
+		return;
+	}
+	if (m->type != NDP_NEIGHBOR_SOLICIT)
+		return;
+	t = find_target(run, iface, &src);
+	if (t) {
+		note_conflict(t, who);
+		return;
+	}
+	if (ipv6_is_unspecified(&m->ip.src) && probing(run, when)) {
+		t = find_target(run, iface, &target);
+		if (t)
+			note_conflict(t, who);
 	}
 }
 
-static void on_echo_reply(struct announce_run *run, unsigned iface, const struct icmp_echo *e,
-			  uint64_t when)
+/* An echo reply of this run, from `from` to `to` at dst_mac: proof once it came back
+ * to our MAC from a peer we sent an echo to. */
+static void on_echo_reply(struct announce_run *run, unsigned iface, const struct mac *dst_mac,
+			  const struct ipaddr *from, const struct ipaddr *to, uint64_t when)
 {
 	struct announce_target *t;
 	bool all = true;
 
-	if (e->type != ICMP_ECHO_REPLY || e->ident != run->cfg.echo_ident)
+	if (!mac_equal(dst_mac, &run->ifaces[iface].link->mac))
 		return;
-	if (!mac_equal(&e->eth.dst, &run->ifaces[iface].link->mac))
-		return;
-	t = find_target(run, iface, e->ip.dst);
+	t = find_target(run, iface, to);
 	if (!t || !target_open(t))
 		return;
 	for (unsigned p = 0; p < t->peer_count; p++) {
 		struct announce_peer *peer = &t->peers[p];
 
-		if (peer->peer.s_addr == e->ip.src.s_addr && !peer->confirmed &&
-		    peer->echo_sent_ns) {
+		if (ipaddr_equal(&peer->ip, from) && !peer->confirmed && peer->echo_sent_ns) {
 			peer->confirmed = true;
 			peer->rtt_ns = when - peer->echo_sent_ns;
 		}
 		all = all && peer->confirmed;
 	}
-	if (all && t->peer_count) {
-		t->result = ANNOUNCE_CONFIRMED;
-		t->elapsed_ns = when - run->start_ns;
-		run->unresolved--;
+	if (all && t->peer_count)
+		settle(run, t, ANNOUNCE_CONFIRMED, when);
+}
+
+/* The frame as IPv6: NDP, or an ICMPv6 echo reply of this run. */
+static void on_ipv6_frame(struct announce_run *run, unsigned iface,
+			  const struct link_rx_frame *frame)
+{
+	int vlan = run->ifaces[iface].vlan;
+	struct icmpv6_echo echo6;
+	struct ndp_msg nd;
+
+	if (ndp_decode(frame->data, frame->len, &nd) == 0) {
+		if (nd.eth.vlan == vlan)
+			on_ndp(run, iface, &nd, frame->time_ns);
+	} else if (icmpv6_echo_decode(frame->data, frame->len, &echo6) == 0) {
+		struct ipaddr from = ipaddr_v6(&echo6.ip.src), to = ipaddr_v6(&echo6.ip.dst);
+
+		if (echo6.eth.vlan == vlan && echo6.type == ICMPV6_ECHO_REPLY &&
+		    echo6.ident == run->cfg.echo_ident)
+			on_echo_reply(run, iface, &echo6.eth.dst, &from, &to, frame->time_ns);
 	}
 }
 
@@ -731,15 +1007,22 @@ void announce_run_on_frame(struct announce_run *run, unsigned iface,
 {
 	struct arp_frame arp;
 	struct icmp_echo echo;
+	int vlan;
 
 	if (iface >= run->iface_count || run->phase == PHASE_IDLE || run->phase == PHASE_DONE)
 		return;
+	vlan = run->ifaces[iface].vlan;
 	if (arp_decode(frame->data, frame->len, &arp) == 0) {
-		if (arp.eth.vlan == run->ifaces[iface].vlan)
+		if (arp.eth.vlan == vlan)
 			on_arp(run, iface, &arp, frame->time_ns);
 	} else if (icmp_echo_decode(frame->data, frame->len, &echo) == 0) {
-		if (echo.eth.vlan == run->ifaces[iface].vlan)
-			on_echo_reply(run, iface, &echo, frame->time_ns);
+		struct ipaddr from = ipaddr_v4(echo.ip.src), to = ipaddr_v4(echo.ip.dst);
+
+		if (echo.eth.vlan == vlan && echo.type == ICMP_ECHO_REPLY &&
+		    echo.ident == run->cfg.echo_ident)
+			on_echo_reply(run, iface, &echo.eth.dst, &from, &to, frame->time_ns);
+	} else {
+		on_ipv6_frame(run, iface, frame);
 	}
 }
 
@@ -758,7 +1041,14 @@ static void drain_link(struct announce_run *run, unsigned iface)
 
 int announce_run_wait(struct announce_run *run, const struct loop_stop *stop)
 {
-	struct pollfd *fds = calloc(run->iface_count ? run->iface_count : 1, sizeof(*fds));
+	return announce_run_wait_watch(run, stop, NULL);
+}
+
+int announce_run_wait_watch(struct announce_run *run, const struct loop_stop *stop,
+			    const struct announce_watch *watch)
+{
+	nfds_t count = run->iface_count + (watch ? 1 : 0);
+	struct pollfd *fds = calloc(count ? count : 1, sizeof(*fds));
 	int err = 0;
 
 	if (!fds)
@@ -767,6 +1057,10 @@ int announce_run_wait(struct announce_run *run, const struct loop_stop *stop)
 		fds[i].fd = run->ifaces[i].link->fd;
 		fds[i].events = POLLIN;
 	}
+	if (watch) {
+		fds[run->iface_count].fd = watch->fd;
+		fds[run->iface_count].events = POLLIN;
+	}
 	while (!announce_run_done(run) && !loop_stopped(stop)) {
 		uint64_t next = 0;
 		int ready;
@@ -774,7 +1068,7 @@ int announce_run_wait(struct announce_run *run, const struct loop_stop *stop)
 		err = announce_run_step(run, now_ns(), &next);
 		if (err || announce_run_done(run))
 			break;
-		ready = loop_wait(fds, run->iface_count, next, stop);
+		ready = loop_wait(fds, count, next, stop);
 		if (ready < 0) {
 			err = ready;
 			break;
@@ -782,6 +1076,8 @@ int announce_run_wait(struct announce_run *run, const struct loop_stop *stop)
 		for (unsigned i = 0; i < run->iface_count && ready > 0; i++)
 			if (fds[i].revents & POLLIN)
 				drain_link(run, i);
+		if (watch && ready > 0 && (fds[run->iface_count].revents & (POLLIN | POLLERR)))
+			watch->on_readable(watch->ctx, run, now_ns());
 	}
 	free(fds);
 	return err;
