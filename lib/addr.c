@@ -219,6 +219,25 @@ int ipaddr_parse(const char *text, int family, struct ipaddr *out)
 	return 0;
 }
 
+int ipaddr_parse_cidr(const char *text, int family, struct ipaddr *out, unsigned *prefixlen)
+{
+	char copy[IPADDR_STRLEN];
+	const char *slash = strchr(text, '/');
+	unsigned long bits;
+	struct ipaddr addr;
+
+	if (!slash || (size_t)(slash - text) >= sizeof(copy))
+		return -EINVAL;
+	memcpy(copy, text, (size_t)(slash - text));
+	copy[slash - text] = '\0';
+	if (ipaddr_parse(copy, family, &addr) < 0 ||
+	    parse_ulong(slash + 1, 0, ipaddr_max_prefixlen(addr.family), &bits) < 0)
+		return -EINVAL;
+	*out = addr;
+	*prefixlen = (unsigned)bits;
+	return 0;
+}
+
 /* The longest run of two or more zero groups, the first of equals; start -1 if none. */
 static void longest_zero_run(const uint16_t group[8], int *start, int *len)
 {

@@ -71,6 +71,9 @@ unsigned ipaddr_max_prefixlen(int family);
  * or AF_INET6 accepts only that family, AF_UNSPEC either. 0 or -EINVAL.
  */
 int ipaddr_parse(const char *text, int family, struct ipaddr *out);
+/* "ADDRESS/N" as `ip addr` shows it: ADDRESS as ipaddr_parse, N a decimal up to the
+ * family's length (32 or 128); the host bits may be set. 0 or -EINVAL. */
+int ipaddr_parse_cidr(const char *text, int family, struct ipaddr *out, unsigned *prefixlen);
 /* RFC 5952: lower case, no leading zeros, the longest run of two or more zero
  * groups (the first of equals) as "::", IPv4-mapped as ::ffff:a.b.c.d; "" for
  * AF_UNSPEC. Returns buf. */

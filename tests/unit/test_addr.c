@@ -74,6 +74,32 @@ static struct ipaddr ip(const char *text)
 	return a;
 }
 
+static void test_ipaddr_parse_cidr(void **state)
+{
+	struct ipaddr a;
+	unsigned len;
+
+	(void)state;
+	assert_int_equal(ipaddr_parse_cidr("2001:db8::10/64", AF_UNSPEC, &a, &len), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_int_equal(len, 64);
+	assert_int_equal(ipaddr_parse_cidr("fe80::1/128", AF_INET6, &a, &len), 0);
+	assert_int_equal(len, 128);
+	assert_int_equal(ipaddr_parse_cidr("192.0.2.5/24", AF_UNSPEC, &a, &len), 0);
+	assert_int_equal(a.family, AF_INET);
+	assert_int_equal(len, 24);
+	assert_int_equal(ipaddr_parse_cidr("192.0.2.5/33", AF_UNSPEC, &a, &len), -EINVAL);
+	assert_int_equal(ipaddr_parse_cidr("2001:db8::10/129", AF_UNSPEC, &a, &len), -EINVAL);
+	assert_int_equal(ipaddr_parse_cidr("2001:db8::10/", AF_UNSPEC, &a, &len), -EINVAL);
+	assert_int_equal(ipaddr_parse_cidr("2001:db8::10/+64", AF_UNSPEC, &a, &len), -EINVAL);
+	assert_int_equal(ipaddr_parse_cidr("2001:db8::10", AF_UNSPEC, &a, &len), -EINVAL);
+	assert_int_equal(ipaddr_parse_cidr("2001:db8::10/64", AF_INET, &a, &len), -EINVAL);
+	assert_int_equal(ipaddr_parse_cidr("2001:db8:::10/64", AF_UNSPEC, &a, &len), -EINVAL);
+	assert_int_equal(ipaddr_parse_cidr("fe80::1%eth0/64", AF_UNSPEC, &a, &len), -EINVAL);
+	assert_int_equal(ipaddr_parse_cidr("0123456789abcdef0123456789abcdef0123456789abcdef/64",
+					   AF_UNSPEC, &a, &len), -EINVAL);
+}
+
 static void test_ipaddr_parse(void **state)
 {
 	static const char *bad[] = {
@@ -207,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_cidr_and_subnets),
 		cmocka_unit_test(test_mac_parse),
 		cmocka_unit_test(test_ipaddr_parse),
+		cmocka_unit_test(test_ipaddr_parse_cidr),
 		cmocka_unit_test(test_ipaddr_format_rfc5952),
 		cmocka_unit_test(test_ipaddr_compare),
 		cmocka_unit_test(test_ipaddr_subnets),
