@@ -11,7 +11,7 @@ static void out_peer(struct out *o, const struct announce_peer *peer)
 	enum announce_peer_state state = announce_peer_state(peer);
 
 	out_object_begin(o, NULL);
-	out_ipv4(o, "peer", "  peer %s", peer->peer);
+	out_ipaddr(o, "peer", "  peer %s", &peer->ip);
 	out_mac(o, "peer_mac", " at %s", peer->arp_answered ? &peer->peer_mac : NULL);
 	if (state == ANNOUNCE_PEER_NO_ANSWER)
 		out_text(o, " silent");
@@ -30,11 +30,16 @@ void announce_out_target(struct out *o, const struct announce_target *t, const c
 			 const struct mac *ifmac)
 {
 	out_record_begin(o);
-	out_ipv4(o, "address", "%-15s ", t->addr);
+	out_ipaddr(o, "address", "%-15s ", &t->ip);
 	out_string(o, "interface", "%-10s ", ifname);
 	out_mac(o, "mac", NULL, ifmac);
+	out_string(o, "family", NULL, t->ip.family == AF_INET6 ? "ipv6" : "ipv4");
 	out_string(o, "result", "%-11s ", announce_result_name(t->result));
 	out_double(o, "elapsed_ms", "%8.1f ms", ns_to_ms(t->elapsed_ns), 3);
+	if (t->dad_wait_ns)
+		out_double(o, "dad_wait_ms", "  waited %.1f ms for DAD", ns_to_ms(t->dad_wait_ns), 3);
+	else
+		out_string(o, "dad_wait_ms", NULL, NULL);
 	out_array_begin(o, "peers");
 	for (unsigned p = 0; p < t->peer_count; p++)
 		out_peer(o, &t->peers[p]);
@@ -48,11 +53,16 @@ void announce_out_target(struct out *o, const struct announce_target *t, const c
 
 void announce_out_conflicts(FILE *err, const struct announce_target *t)
 {
-	char addr[IPV4_STRLEN], mac[MAC_STRLEN];
+	char addr[IPADDR_STRLEN], mac[MAC_STRLEN];
 
+	ipaddr_format(&t->ip, addr);
+	if (t->result == ANNOUNCE_DAD_FAILED)
+		fprintf(err, CMD_PREFIX "conflict: %s failed duplicate address detection: another "
+			"node holds it%s, and it was not announced\n", addr,
+			t->conflict_count ? "" : " (it did not answer the probe)");
 	for (unsigned k = 0; k < t->conflict_count; k++)
 		fprintf(err, CMD_PREFIX "conflict: %s is also claimed by %s (is the old holder "
-			"still up?)\n", ipv4_format(t->addr, addr), mac_format(&t->conflict_macs[k], mac));
+			"still up?)\n", addr, mac_format(&t->conflict_macs[k], mac));
 }
 
 void announce_out_summary(FILE *err, const struct announce_tally *tally, uint64_t frames,
@@ -64,9 +74,15 @@ void announce_out_summary(FILE *err, const struct announce_tally *tally, uint64_
 	};
 
 	fprintf(err, CMD_PREFIX "%zu address%s:", tally->total, tally->total == 1 ? "" : "es");
+	static const enum announce_result ipv6_kinds[] = {ANNOUNCE_TENTATIVE, ANNOUNCE_DAD_FAILED};
+
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		fprintf(err, "%s %zu %s", i ? "," : "", tally->by_result[kinds[i]],
 			announce_result_name(kinds[i]));
+	for (size_t i = 0; i < sizeof(ipv6_kinds) / sizeof(ipv6_kinds[0]); i++)
+		if (tally->by_result[ipv6_kinds[i]])
+			fprintf(err, ", %zu %s", tally->by_result[ipv6_kinds[i]],
+				announce_result_name(ipv6_kinds[i]));
 	fprintf(err, "; %zu in conflict; %" PRIu64 " frames in %.1f ms\n", tally->in_conflict,
 		frames, ns_to_ms(elapsed_ns));
 }
@@ -80,4 +96,22 @@ void announce_out_unverified_hint(FILE *err, size_t count, const char *const *if
 	fprintf(err, ": no peer to prove %s through; add --peer ROUTER (the router, or a host "
 		"that talks to this one) or a route via the router, or --no-verify to announce "
 		"without proof\n", count == 1 ? "it" : "them");
+}
+
+void announce_out_dad_wait(FILE *err, const struct ipaddr *addr, const char *ifname,
+			   uint64_t wait_ns)
+{
+	char text[IPADDR_STRLEN];
+
+	fprintf(err, CMD_PREFIX "%s on %s is tentative (duplicate address detection is "
+		"running): waiting up to %.0f ms before announcing it\n",
+		ipaddr_format(addr, text), ifname, ns_to_ms(wait_ns));
+}
+
+void announce_out_tentative_hint(FILE *err, size_t count, uint64_t wait_ns)
+{
+	fprintf(err, CMD_PREFIX "%zu address%s still tentative after %.0f ms: duplicate "
+		"address detection had not finished, so %s not announced; wait for it "
+		"(`ip -6 addr` shows \"tentative\" until then) or raise --dad-wait\n", count,
+		count == 1 ? "" : "es", ns_to_ms(wait_ns), count == 1 ? "it was" : "they were");
 }

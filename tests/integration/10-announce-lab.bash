@@ -4,6 +4,7 @@
 # decodes the frames that really went on the wire.
 #
 #   swap_moved                 # lab_swap_topology, router learns old, lab_swap_move
+#   swap6_moved                # the same for IPv6 (lab_swap6_topology, lab_swap6_move)
 #   cap_start lan new          # tcpdump on lan's port p-new, everything new sends
 #   lab_exec new "$ARPKIT" announce ...
 #   cap_stop
@@ -23,6 +24,18 @@ swap_moved() {
 			lab_die "the client cannot reach $ip before the move"
 	done
 	lab_swap_move
+}
+
+# swap6_moved: the IPv6 swap lab after the move; the router (drop_unsolicited_na=1)
+# learned both addresses from the old server first.
+swap6_moved() {
+	local ip
+	lab_swap6_topology
+	for ip in "$SWAP6_PRIMARY" "$SWAP6_VIP"; do
+		lab_wait_for 5 lab_exec client ping -6 -c1 -W1 -q "$ip" >/dev/null ||
+			lab_die "the client cannot reach $ip before the move"
+	done
+	lab_swap6_move
 }
 
 # cap_start SWITCH ROLE: starts capturing what ROLE sends into SWITCH (its port).
@@ -87,4 +100,34 @@ ip_hex() {
 	local IFS=.
 	# shellcheck disable=SC2086  # split the dotted quad
 	printf '0x%02x%02x%02x%02x' $1
+}
+
+# Neighbor Discovery and ICMPv6 as BPF filters. arpkit's frames carry no extension
+# header, so the ICMPv6 type is the byte after the IPv6 header; ip6[4:2] is the
+# payload length (24 for an NS without options, 32 with one option).
+ND_NS='icmp6 and ip6[40] = 135'
+ND_NA='icmp6 and ip6[40] = 136'
+ECHO6_REQUEST='icmp6 and ip6[40] = 128'
+ND_DAD_PROBE="$ND_NS and ip6[8:4] = 0 and ip6[12:4] = 0 and ip6[16:4] = 0 and ip6[20:4] = 0"
+
+# nd_lines tgt|src ADDR FILTER: the captured frames the role sent that match FILTER,
+# decoded (-tt -vv, one line per frame with its options joined to it), about ADDR:
+# tgt, an NA or NS whose target is ADDR ("tgt is ADDR", "who has ADDR"); src, a
+# frame from ADDR.
+nd_lines() {
+	local kind=$1 addr=$2 filter=$3
+	cap_read -tt -vv "$filter" | awk -v kind="$kind" -v addr="$addr" '
+		function about(l) {
+			if (kind == "src")
+				return index(l, " " addr " > ") > 0
+			return index(l, "tgt is " addr ",") > 0 || index(l " ", "who has " addr " ") > 0
+		}
+		/^[0-9]/ { if (line != "" && about(line)) print line; line = $0; next }
+		{ line = line " " $0 }
+		END { if (line != "" && about(line)) print line }'
+}
+
+# first_time LINES: the capture time (seconds since the epoch) of the first line.
+first_time() {
+	awk 'NR == 1 { print $1 }' <<<"$1"
 }

@@ -612,8 +612,9 @@ static struct ipaddr ip6(const char *text)
 static void deliver_ndp(struct fixture *f, const struct ndp_msg *m)
 {
 	uint8_t buf[FRAME_MAX];
+	size_t len = ndp_encode(m, buf, sizeof(buf));
 
-	deliver(f, buf, ndp_encode(m, buf, sizeof(buf)));
+	deliver(f, buf, len);
 }
 
 /* The router answers the NS for fe80::1 sent from ADDR: a solicited NA to ADDR. */
@@ -632,10 +633,12 @@ static void router_echoes6(struct fixture *f, const char *addr, uint16_t ident)
 	struct ipaddr to = ip6(addr);
 	struct icmpv6_echo e;
 	uint8_t buf[FRAME_MAX];
+	size_t len;
 
 	icmpv6_make_echo_request(&e, &router_mac, &f->peer6, &our_mac, &to.v6, ident, 0);
 	e.type = ICMPV6_ECHO_REPLY;
-	deliver(f, buf, icmpv6_echo_encode(&e, 8, buf, sizeof(buf)));
+	len = icmpv6_echo_encode(&e, 8, buf, sizeof(buf));
+	deliver(f, buf, len);
 }
 
 static void start6(struct fixture *f, const char *const *addrs, size_t n,
