@@ -28,7 +28,8 @@
 #define NL_REPLY_MAX_READS 65536   /* far beyond any real dump, at 32 KiB a read */
 #define NL_RECV_MAX_RETRIES 8      /* EINTR, EAGAIN and stray senders in a row */
 #define NL_EVENT_MAX_READS 256     /* per call; the fd stays readable for the rest */
-#define NL_DUMP_ATTEMPTS 3         /* a dump the kernel marks inconsistent is redone */
+#define NL_DUMP_ATTEMPTS 10        /* a dump the kernel marks inconsistent is redone, */
+#define NL_DUMP_PAUSE_MAX_MS 50    /* after a pause of 1, 2, 4 ... ms (at most this) */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -646,14 +647,23 @@ static int nl_exchange(struct nl *nl, struct nlmsghdr *req, mnl_cb_t on_msg, voi
 
 /*
  * A dump appends to a list, which a failure leaves as it found it; one the kernel
- * reports as inconsistent is rolled back and redone.
+ * reports as inconsistent is rolled back and redone. The tables change most just
+ * when arpkit is run: a link with many addresses coming up after a failover keeps
+ * the kernel adding their routes for tens of milliseconds, so the retries back off
+ * (about 0.2 s in all) instead of meeting the same burst three times in a row.
  */
 static int nl_dump(struct nl *nl, struct nlmsghdr *req, mnl_cb_t on_msg, void *ctx,
 		   size_t *count)
 {
 	size_t start = *count;
+	int pause_ms = 1;
 
 	for (int attempt = 0; attempt < NL_DUMP_ATTEMPTS; attempt++) {
+		if (attempt > 0) {
+			poll(NULL, 0, pause_ms);
+			pause_ms = pause_ms * 2 > NL_DUMP_PAUSE_MAX_MS ? NL_DUMP_PAUSE_MAX_MS
+								       : pause_ms * 2;
+		}
 		int ret = nl_exchange(nl, req, on_msg, ctx);
 		if (ret == 0)
 			return 0;

@@ -163,8 +163,8 @@ void nl_snapshot_free(struct nl_snapshot *snap);
 int nl_fd(const struct nl *nl);
 
 /* Dumps. Return 0 or -errno; the list is appended to (and left as it was on error).
- * A dump the kernel marks inconsistent (tables changed under it) is redone a few
- * times, then fails with -EAGAIN. family: AF_INET, AF_INET6, or AF_UNSPEC for both
+ * A dump the kernel marks inconsistent (tables changed under it) is redone, with
+ * pauses growing to 50 ms (about 0.2 s in all), then fails with -EAGAIN. family: AF_INET, AF_INET6, or AF_UNSPEC for both
  * (-EAFNOSUPPORT for any other); the names without _family are AF_INET. */
 int nl_dump_links(struct nl *nl, nl_link_list *out);
 int nl_dump_addrs(struct nl *nl, int ifindex /* 0: all */, nl_addr_list *out);

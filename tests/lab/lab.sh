@@ -290,19 +290,22 @@ lab_wire() {
 }
 
 # gc_thresh1/2/3 exist only in the initial namespace and bound the one ARP
-# table every namespace shares, so benches with many neighbours need them high.
-# They are raised, never lowered, and deliberately not restored: labs of
-# overlapping runs share them, and restoring from one run would pull the limits
-# out from under another that is still running. Sends nothing.
+# table (and the one IPv6 neighbour table) every namespace shares, so benches with
+# many neighbours need them high. They are raised, never lowered, and deliberately
+# not restored: labs of overlapping runs share them, and restoring from one run
+# would pull the limits out from under another that is still running. Sends nothing.
 lab_raise_neigh_limits() {
 	local -a wanted=(4096 16384 32768)
-	local i file current
-	for i in 3 2 1; do
-		file=/proc/sys/net/ipv4/neigh/default/gc_thresh$i
-		current=$(<"$file") || lab_die "cannot read $file"
-		if ((current < wanted[i - 1])); then
-			echo "${wanted[i - 1]}" >"$file" || lab_die "cannot raise $file"
-		fi
+	local i file current family
+	for family in ipv4 ipv6; do
+		[[ -d /proc/sys/net/$family ]] || continue
+		for i in 3 2 1; do
+			file=/proc/sys/net/$family/neigh/default/gc_thresh$i
+			current=$(<"$file") || lab_die "cannot read $file"
+			if ((current < wanted[i - 1])); then
+				echo "${wanted[i - 1]}" >"$file" || lab_die "cannot raise $file"
+			fi
+		done
 	done
 }
 
