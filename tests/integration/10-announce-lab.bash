@@ -26,6 +26,12 @@ swap_moved() {
 	lab_swap_move
 }
 
+# need_ipv6_capture: skips the test where an IPv6 lab with captures cannot run.
+need_ipv6_capture() {
+	command -v tcpdump >/dev/null || t_skip "tcpdump is not installed"
+	[[ -d /proc/sys/net/ipv6 ]] || t_skip "this kernel has no IPv6"
+}
+
 # swap6_moved: the IPv6 swap lab after the move; the router (drop_unsolicited_na=1)
 # learned both addresses from the old server first.
 swap6_moved() {

@@ -10,9 +10,8 @@ set -uo pipefail
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/10-announce-lab.bash"
 
-command -v tcpdump >/dev/null || t_skip "tcpdump is not installed"
+need_ipv6_capture
 command -v ndisc6 >/dev/null || t_skip "ndisc6 is not installed"
-[[ -d /proc/sys/net/ipv6 ]] || t_skip "this kernel has no IPv6"
 
 lab_init
 lab_swap6_topology

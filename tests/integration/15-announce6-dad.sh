@@ -12,8 +12,7 @@ set -uo pipefail
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/10-announce-lab.bash"
 
-command -v tcpdump >/dev/null || t_skip "tcpdump is not installed"
-[[ -d /proc/sys/net/ipv6 ]] || t_skip "this kernel has no IPv6"
+need_ipv6_capture
 
 lab_init
 swap6_moved

@@ -653,6 +653,33 @@ static void start6(struct fixture *f, const char *const *addrs, size_t n,
 	assert_int_equal(announce_run_start(f->run, f->now), 0);
 }
 
+/* One round of one IPv6 address in the given state, without probe or proof: what
+ * went out. The run is freed, so a test may run several. */
+static struct sent one_quiet_round6(struct fixture *f, const char *addr,
+				   enum announce_addr_state state)
+{
+	struct sent s;
+
+	f->cfg.rounds = 1;
+	f->cfg.verify = false;
+	f->cfg.probe = false;
+	start6(f, &addr, 1, state);
+	s = run_to_end(f, NULL, false);
+	announce_run_free(f->run);
+	f->run = NULL;
+	return s;
+}
+
+/* The finished run's target i was claimed by the old holder, and by no one else. */
+static void assert_old_holder_named(struct fixture *f, size_t i)
+{
+	const struct announce_target *t = announce_run_targets(f->run, &(size_t){0});
+
+	assert_true(announce_run_done(f->run));
+	assert_int_equal(t[i].conflict_count, 1);
+	assert_true(mac_equal(&t[i].conflict_macs[0], &old_mac));
+}
+
 /* One round over NDP: the DAD-style probe, the unsolicited NA (Override, not Router:
  * this link does not forward), the NS for the router from the address; the router's
  * NA makes the echo go to its MAC, and its reply proves the address. */
@@ -739,10 +766,8 @@ static void test_ndp_probe_conflict(void **state)
 	struct fixture *f = *state;
 	static const char *const addrs[] = {"2001:db8:1::11"};
 	struct ipaddr addr = ip6(addrs[0]);
-	const struct announce_target *t;
 	struct announce_tally tally;
 	struct ndp_msg m;
-	size_t n;
 
 	f->cfg.verify = false;
 	f->cfg.rounds = 1;
@@ -758,11 +783,8 @@ static void test_ndp_probe_conflict(void **state)
 	deliver_ndp(f, &m);
 	f->now += f->cfg.probe_wait_ns;
 	step(f);
-	assert_true(announce_run_done(f->run));
-	t = announce_run_targets(f->run, &n);
-	assert_int_equal(t[0].result, ANNOUNCE_SENT);
-	assert_int_equal(t[0].conflict_count, 1);
-	assert_true(mac_equal(&t[0].conflict_macs[0], &old_mac));
+	assert_old_holder_named(f, 0);
+	assert_int_equal(announce_run_targets(f->run, &(size_t){0})[0].result, ANNOUNCE_SENT);
 	announce_run_tally(f->run, &tally);
 	assert_int_equal(tally.in_conflict, 1);
 	assert_true(announce_tally_is_negative(&tally));
@@ -785,8 +807,7 @@ static void test_ndp_concurrent_dad_conflict(void **state)
 	deliver_ndp(f, &m);
 	f->now += f->cfg.probe_wait_ns;
 	step(f);
-	assert_true(announce_run_done(f->run));
-	assert_int_equal(announce_run_targets(f->run, &(size_t){0})[0].conflict_count, 1);
+	assert_old_holder_named(f, 0);
 }
 
 /* A tentative address: nothing at all is sent for it while the kernel runs DAD, then
@@ -899,8 +920,7 @@ static void test_ndp_dad_failed(void **state)
 	assert_int_equal(t[0].conflict_count, 0);
 	assert_int_equal(t[1].result, ANNOUNCE_DAD_FAILED);
 	assert_string_equal(announce_result_name(t[1].result), "dad-failed");
-	assert_int_equal(t[1].conflict_count, 1);
-	assert_true(mac_equal(&t[1].conflict_macs[0], &old_mac));
+	assert_old_holder_named(f, 1);
 	announce_run_tally(f->run, &tally);
 	assert_int_equal(tally.in_conflict, 2);
 	assert_true(announce_tally_is_negative(&tally));
@@ -911,7 +931,6 @@ static void test_ndp_dad_failed(void **state)
 static void test_ndp_na_flags(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const addrs[] = {"2001:db8:1::17"};
 	static const struct {
 		enum announce_addr_state state;
 		bool router;
@@ -926,16 +945,10 @@ static void test_ndp_na_flags(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sent s;
 
-		f->cfg.rounds = 1;
-		f->cfg.verify = false;
-		f->cfg.probe = false;
 		f->iface.ipv6_router = cases[i].router;
-		start6(f, addrs, 1, cases[i].state);
-		s = run_to_end(f, NULL, false);
+		s = one_quiet_round6(f, "2001:db8:1::17", cases[i].state);
 		assert_int_equal(s.nas, 1);
 		assert_int_equal(s.last_na.flags, cases[i].flags);
-		announce_run_free(f->run);
-		f->run = NULL;
 	}
 }
 
@@ -944,7 +957,6 @@ static void test_ndp_na_flags(void **state)
 static void test_ndp_form(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const addrs[] = {"2001:db8:1::18"};
 	static const struct {
 		unsigned form, tha;
 		unsigned nas;
@@ -957,18 +969,12 @@ static void test_ndp_form(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sent s;
 
-		f->cfg.rounds = 1;
-		f->cfg.verify = false;
-		f->cfg.probe = false;
 		f->cfg.form = cases[i].form;
 		f->cfg.request_tha = cases[i].tha;
-		start6(f, addrs, 1, ANNOUNCE_ADDR_READY);
-		s = run_to_end(f, NULL, false);
+		s = one_quiet_round6(f, "2001:db8:1::18", ANNOUNCE_ADDR_READY);
 		assert_int_equal(s.nas, cases[i].nas);
 		assert_int_equal(s.ns_multicast, 1);
 		assert_int_equal(s.probes + s.garp_requests + s.garp_replies + s.directed, 0);
-		announce_run_free(f->run);
-		f->run = NULL;
 	}
 }
 
