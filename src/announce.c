@@ -17,6 +17,7 @@
 #include "frame.h"
 #include "netlink.h"
 #include "output.h"
+#include "quote.h"
 #include "sysctl.h"
 
 #define CMD "announce"
@@ -207,7 +208,7 @@ static int parse_options(struct announce_cmd *c, int argc, char **argv)
 			if (c->extra_peer_count == MAX_PEERS)
 				return cli_usage_error(CMD, "too many --peer (at most %d)", MAX_PEERS);
 			if (ipaddr_parse(optarg, AF_UNSPEC, &c->extra_peers[c->extra_peer_count]) < 0)
-				return cli_usage_error(CMD, "invalid peer address '%s'", optarg);
+				return cli_usage_error(CMD, "invalid peer address %s", QUOTE(optarg));
 			c->extra_peer_count++;
 			break;
 		case OPT_FORCE:
@@ -215,13 +216,13 @@ static int parse_options(struct announce_cmd *c, int argc, char **argv)
 			break;
 		case OPT_FORM:
 			if (parse_form(optarg, &c->cfg.form) < 0)
-				return cli_usage_error(CMD, "--form '%s' is not request, reply or both",
-						       optarg);
+				return cli_usage_error(CMD, "--form %s is not request, reply or both",
+						       QUOTE(optarg));
 			break;
 		case OPT_THA:
 			if (parse_tha(optarg, &c->cfg.request_tha) < 0)
-				return cli_usage_error(CMD, "--tha '%s' is not zero, broadcast or both",
-						       optarg);
+				return cli_usage_error(CMD, "--tha %s is not zero, broadcast or both",
+						       QUOTE(optarg));
 			break;
 		case 'c':
 			if (!cli_parse_ulong(CMD, "--count", optarg, 1, 100, &n))
@@ -333,8 +334,8 @@ static int choose_interfaces(struct announce_cmd *c)
 			return EXIT_TROUBLE;
 		netsel_link_by_name(&c->net, c->ifname, &how);
 		if (how == NETSEL_MATCH_DEVICE) {
-			cli_error(CMD, "no address carries the label '%s'; to announce on its device, "
-				       "use -I %s", c->ifname, l->name);
+			cli_error(CMD, "no address carries the label %s; to announce on its device, "
+				       "use -I %s", QUOTE(c->ifname), l->name);
 			return EXIT_TROUBLE;
 		}
 		if (how == NETSEL_MATCH_LABEL)
@@ -439,17 +440,17 @@ static int check_named_address(const struct announce_cmd *c, const char *text,
 			       const struct ipaddr *addr)
 {
 	if (c->family != AF_UNSPEC && addr->family != c->family)
-		return cli_usage_error(CMD, "'%s' is an %s address, and -%c asks for %s alone", text,
+		return cli_usage_error(CMD, "%s is an %s address, and -%c asks for %s alone", QUOTE(text),
 				       family_name(addr->family), c->family == AF_INET ? '4' : '6',
 				       family_name(c->family));
 	if (!is_unicast(addr)) {
-		cli_error(CMD, "'%s' is not a unicast address: only an address one host holds can "
-			       "be announced", text);
+		cli_error(CMD, "%s is not a unicast address: only an address one host holds can "
+			       "be announced", QUOTE(text));
 		return EXIT_TROUBLE;
 	}
 	if (is_link_local(addr) && !c->ifname) {
-		cli_error(CMD, "'%s' is link-local: it names no link by itself; give its interface "
-			       "with -I", text);
+		cli_error(CMD, "%s is link-local: it names no link by itself; give its interface "
+			       "with -I", QUOTE(text));
 		return EXIT_TROUBLE;
 	}
 	return 0;
@@ -465,8 +466,8 @@ static int choose_named_target(struct announce_cmd *c, const char *text)
 	int prefixlen, k;
 
 	if (parse_address(text, &target, &prefixlen) < 0)
-		return cli_usage_error(CMD, "invalid %s address '%s'",
-				       strchr(text, ':') ? "IPv6" : "IPv4", text);
+		return cli_usage_error(CMD, "invalid %s address %s",
+				       strchr(text, ':') ? "IPv6" : "IPv4", QUOTE(text));
 	if (check_named_address(c, text, &target))
 		return EXIT_TROUBLE;
 	ipaddr_format(&target, addr_text);
@@ -489,7 +490,7 @@ static int choose_named_target(struct announce_cmd *c, const char *text)
 		return EXIT_TROUBLE;
 	}
 	if (prefixlen >= 0 && held && (int)held->prefixlen != prefixlen) {
-		cli_error(CMD, "'%s': the prefix is /%u on %s (%s/%u); give %s or %s/%u", text,
+		cli_error(CMD, "%s: the prefix is /%u on %s (%s/%u); give %s or %s/%u", QUOTE(text),
 			  held->prefixlen, c->chosen[k].info.name,
 			  ipaddr_format(&held->addr, have_text), held->prefixlen, addr_text,
 			  addr_text, held->prefixlen);

@@ -31,6 +31,8 @@ check_refused "malformed IPv6" "invalid IPv6 address '2001:db8::1::2'" \
 	"$ARPKIT" announce -I eth0 2001:db8::1::2
 check_refused "IPv6 prefix out of range" "invalid IPv6 address '$SWAP6_VIP/129'" \
 	"$ARPKIT" announce -I eth0 "$SWAP6_VIP/129"
+check_refused "a terminal escape in an address is shown escaped" "invalid IPv6 address '2001:db8::1.x1b.2J'" \
+	"$ARPKIT" announce -I eth0 $'2001:db8::1\e[2J'
 check_refused "a zone is not an address" "invalid IPv6 address 'fe80::ff:fe00:20%eth0'" \
 	"$ARPKIT" announce fe80::ff:fe00:20%eth0
 check_refused "link-local without an interface" "'fe80::ff:fe00:20' is link-local: it names no link by itself; give its interface with -I" \
