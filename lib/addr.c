@@ -72,8 +72,14 @@ int mac_parse(const char *text, struct mac *out)
 
 char *mac_format(const struct mac *m, char buf[MAC_STRLEN])
 {
-	snprintf(buf, MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", m->octet[0], m->octet[1],
-		 m->octet[2], m->octet[3], m->octet[4], m->octet[5]);
+	static const char hex[] = "0123456789abcdef";
+
+	/* By hand: a scan formats one MAC per line, snprintf would be most of it. */
+	for (int i = 0; i < MAC_LEN; i++) {
+		buf[3 * i] = hex[m->octet[i] >> 4];
+		buf[3 * i + 1] = hex[m->octet[i] & 0xf];
+		buf[3 * i + 2] = i < MAC_LEN - 1 ? ':' : '\0';
+	}
 	return buf;
 }
 
@@ -108,7 +114,20 @@ int ipv4_parse(const char *text, struct in_addr *out)
 
 char *ipv4_format(struct in_addr a, char buf[IPV4_STRLEN])
 {
-	inet_ntop(AF_INET, &a, buf, IPV4_STRLEN);
+	const uint8_t *octet = (const uint8_t *)&a.s_addr;
+	char *p = buf;
+
+	/* By hand, as mac_format: glibc's inet_ntop goes through sprintf. */
+	for (int i = 0; i < 4; i++) {
+		unsigned v = octet[i];
+
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
 	return buf;
 }
 

@@ -112,6 +112,22 @@ const struct nl_link *netsel_next_arp_link(const struct nl_snapshot *s, size_t *
 	return NULL;
 }
 
+size_t netsel_arp_links(const struct nl_snapshot *s, unsigned need, const struct nl_link **out,
+			size_t max)
+{
+	const struct nl_link *link;
+	size_t count = 0;
+
+	for (size_t i = 0; (link = netsel_next_arp_link(s, &i));) {
+		if (netsel_check_arp_link(s, link, need) != NETSEL_LINK_OK)
+			continue;
+		if (count < max)
+			out[count] = link;
+		count++;
+	}
+	return count;
+}
+
 const struct nl_addr *netsel_held(const struct nl_snapshot *s, int ifindex,
 				  const struct ipaddr *addr)
 {

@@ -92,6 +92,13 @@ enum netsel_verdict netsel_check_arp_link(const struct nl_snapshot *s, const str
 /* The next up, ARP-capable link from *cursor on (start with 0); NULL at the end. */
 const struct nl_link *netsel_next_arp_link(const struct nl_snapshot *s, size_t *cursor);
 
+/* The up, ARP-capable links that also meet need (enum netsel_need bits), in the
+ * kernel's order: fills out with the first max of them and returns how many there
+ * are in all (max 0 only counts them). "The only interface that could be meant" is a
+ * count of 1. */
+size_t netsel_arp_links(const struct nl_snapshot *s, unsigned need, const struct nl_link **out,
+			size_t max);
+
 /* Does this host hold addr: on ifindex, or on any interface with ifindex 0? The
  * address record, or NULL. In any state (a tentative or dadfailed IPv6 address is
  * held: nl_addr_state tells what it is good for). An IPv6 link-local address can be

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <string.h>
 #include <unistd.h>
 
 void json_init(struct json *j, FILE *out)
@@ -184,12 +185,23 @@ static bool text_field(const struct out *o, const char *fmt)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 
+/* "%s" and then plain text, as most text fields are: written without fprintf's format
+ * parsing, which was a third of the user time of a scan printing 65,536 lines. */
+static bool plain_string_format(const char *fmt)
+{
+	return fmt[0] == '%' && fmt[1] == 's' && !strchr(fmt + 2, '%');
+}
+
 void out_string(struct out *o, const char *key, const char *fmt, const char *value)
 {
-	if (out_is_json(o))
+	if (out_is_json(o)) {
 		json_string(&o->json, key, value);
-	else if (text_field(o, fmt) && value)
+	} else if (text_field(o, fmt) && value && plain_string_format(fmt)) {
+		fputs(value, o->file);
+		fputs(fmt + 2, o->file);
+	} else if (text_field(o, fmt) && value) {
 		fprintf(o->file, fmt, value);
+	}
 }
 
 void out_uint(struct out *o, const char *key, const char *fmt, uint64_t value)

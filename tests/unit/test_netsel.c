@@ -246,6 +246,23 @@ static void test_next_arp_link(void **state)
 	assert_int_equal(seen[1], ETH2);
 }
 
+static void test_arp_links(void **state)
+{
+	struct fixture *f = *state;
+	const struct nl_link *found[1];
+
+	/* Up and ARP: eth0 and eth2; only eth0 has an IPv4 address. */
+	assert_int_equal(netsel_arp_links(&f->snap, NETSEL_NEED_UP, NULL, 0), 2);
+	assert_int_equal(netsel_arp_links(&f->snap, NETSEL_NEED_IPV4, found, 1), 1);
+	assert_int_equal(found[0]->ifindex, ETH0);
+	/* Two candidates: the first is given, both are counted. */
+	add_addr(f, ETH2, "10.9.0.1", 24, "eth2");
+	found[0] = NULL;
+	assert_int_equal(netsel_arp_links(&f->snap, NETSEL_NEED_IPV4, found, 1), 2);
+	assert_int_equal(found[0]->ifindex, ETH0);
+	assert_int_equal(netsel_arp_links(&f->snap, NETSEL_NEED_IPV6, found, 1), 0);
+}
+
 static void test_held(void **state)
 {
 	struct fixture *f = *state;
@@ -673,6 +690,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_link_by_label, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_arp_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_arp_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_on_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_route_for, setup, teardown),
