@@ -2,7 +2,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "output.h"
 #include "rxring.h"
 #include "scan.h"
+#include "scan_out.h"
 #include "targets.h"
 #include "txring.h"
 #include "vendor.h"
@@ -50,7 +50,7 @@ struct scan_cmd {
 	struct targets targets;
 	struct nl nl;
 	struct nl_snapshot net;
-	struct nl_link iface;
+	const struct nl_link *link; /* into net */
 	struct link io;
 	struct txring tx_ring;
 	struct rxring rx_ring;
@@ -58,7 +58,7 @@ struct scan_cmd {
 	struct capwriter *pcap;
 	int pcap_err;
 	uint64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for pcap stamps */
-	struct json json_out;
+	struct out out;
 	bool progress_shown;
 	uint32_t shown;
 	struct mac vendor_mac;       /* the last MAC looked up, and its vendor: */
@@ -302,104 +302,65 @@ static int parse_targets(struct scan_cmd *c)
 	return 0;
 }
 
-
-static const struct nl_link *find_link(const struct scan_cmd *c, const char *name, int ifindex)
-{
-	for (size_t i = 0; i < c->net.links.count; i++)
-		if (name ? !strcmp(c->net.links.items[i].name, name) : c->net.links.items[i].ifindex == ifindex)
-			return &c->net.links.items[i];
-	return NULL;
-}
-
 /*
  * No default route (a lab, an isolated segment): as arp-scan does, the only interface
  * that could be scanned, one that uses ARP, is up and has an IPv4 address, and say
  * which. Several are refused with their names: a scan never guesses a network.
  */
-static const struct nl_link *only_candidate(const struct scan_cmd *c)
+static int choose_sole_link(struct scan_cmd *c)
 {
-	const struct nl_link *found = NULL, *l;
-	char names[8 * (IF_NAMESIZE + 2) + sizeof(", ...")] = "";
-	size_t used = 0;
-	unsigned count = 0;
+	enum { NAMES_SHOWN = 8 };
+	const struct nl_link *found[NAMES_SHOWN];
+	char names[NAMES_SHOWN * (IF_NAMESIZE + 2) + sizeof(", ...")] = "";
+	size_t count = netsel_arp_links(&c->net, NETSEL_NEED_UP | NETSEL_NEED_IPV4, found,
+					NAMES_SHOWN), used = 0;
 
-	for (size_t i = 0; (l = netsel_next_arp_link(&c->net, &i));) {
-		if (netsel_check_arp_link(&c->net, l, NETSEL_NEED_UP | NETSEL_NEED_IPV4) != NETSEL_LINK_OK)
-			continue;
-		/* The first eight by name, then "...". */
-		if (count < 8)
-			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
-						 count ? ", " : "", l->name);
-		else if (count == 8)
-			snprintf(names + used, sizeof(names) - used, ", ...");
-		count++;
-		found = l;
-	}
 	if (count == 0) {
 		cli_error(CMD, "no default route to take the interface from, and no interface "
 			  "using ARP has an IPv4 address; name one with -I");
-		return NULL;
+		return EXIT_TROUBLE;
 	}
 	if (count > 1) {
-		cli_error(CMD, "no default route, and %u interfaces could be scanned (%s); name one "
+		for (size_t i = 0; i < count && i < NAMES_SHOWN; i++)
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+						 i ? ", " : "", found[i]->name);
+		if (count > NAMES_SHOWN)
+			snprintf(names + used, sizeof(names) - used, ", ...");
+		cli_error(CMD, "no default route, and %zu interfaces could be scanned (%s); name one "
 			  "with -I", count, names);
-		return NULL;
+		return EXIT_TROUBLE;
 	}
 	if (!c->quiet)
 		cli_error(CMD, "note: no default route; scanning on %s, the only interface using "
-			  "ARP with an IPv4 address", found->name);
-	return found;
-}
-
-static int choose_interface(struct scan_cmd *c)
-{
-	const struct nl_link *l = NULL;
-
-	if (c->ifname) {
-		l = find_link(c, c->ifname, 0);
-		if (!l) {
-			cli_error(CMD, "unknown interface %s", QUOTE(c->ifname));
-			return EXIT_TROUBLE;
-		}
-	} else {
-		for (size_t i = 0; i < c->net.routes.count && !l; i++)
-			if (c->net.routes.items[i].dst_len == 0 && c->net.routes.items[i].oif > 0)
-				l = find_link(c, NULL, c->net.routes.items[i].oif);
-		if (!l)
-			l = only_candidate(c);
-		if (!l)
-			return EXIT_TROUBLE;
-	}
-	if (!nl_link_is_arp_capable(l)) {
-		cli_error(CMD, "interface %s does not use ARP (loopback, point-to-point or NOARP)",
-			  QUOTE(l->name));
-		return EXIT_TROUBLE;
-	}
-	if (!(l->flags & IFF_UP)) {
-		cli_error(CMD, "interface %s is down", QUOTE(l->name));
-		return EXIT_TROUBLE;
-	}
-	c->iface = *l;
+			  "ARP with an IPv4 address", found[0]->name);
+	c->link = found[0];
 	return 0;
 }
 
-static bool usable_addr(const struct scan_cmd *c, const struct nl_addr *a)
+/* -I, else the default route's interface, else the only one that could be meant. */
+static int choose_interface(struct scan_cmd *c)
 {
-	return a->ifindex == c->iface.ifindex && a->scope != RT_SCOPE_HOST;
+	int ifindex;
+
+	if (c->ifname)
+		return cli_select_link(CMD, &c->net, c->ifname, NETSEL_NEED_UP, &c->link);
+	ifindex = netsel_default_ifindex(&c->net, AF_INET);
+	if (!ifindex)
+		return choose_sole_link(c);
+	c->link = netsel_link_by_index(&c->net, ifindex);
+	return cli_check_link(CMD, &c->net, c->link, NETSEL_NEED_UP, NULL);
 }
 
 static int add_localnet(struct scan_cmd *c)
 {
+	const struct nl_addr *a;
 	unsigned added = 0;
 
-	for (size_t i = 0; i < c->net.addrs.count; i++) {
-		const struct nl_addr *a = &c->net.addrs.items[i];
+	for (size_t i = 0; (a = netsel_next_addr(&c->net, c->link->ifindex, AF_INET, NL_ADDR_READY,
+						 &i));) {
 		uint32_t mask = ipv4_netmask(a->prefixlen), net = ntohl(a->addr.v4.s_addr) & mask;
-		int err;
+		int err = targets_add_range(&c->targets, net, net | ~mask);
 
-		if (!usable_addr(c, a))
-			continue;
-		err = targets_add_range(&c->targets, net, net | ~mask);
 		if (err == -E2BIG) {
 			char text[IPV4_STRLEN];
 
@@ -412,7 +373,7 @@ static int add_localnet(struct scan_cmd *c)
 		added++;
 	}
 	if (!added) {
-		cli_error(CMD, "--localnet: no IPv4 subnet on %s", QUOTE(c->iface.name));
+		cli_error(CMD, "--localnet: no IPv4 subnet on %s", QUOTE(c->link->name));
 		return EXIT_TROUBLE;
 	}
 	return 0;
@@ -434,34 +395,21 @@ static int finish_targets(struct scan_cmd *c)
 	return 0;
 }
 
-/* The interface's address on the first target's subnet, else its first address. */
+/* The ARP sender address: -s, else netsel's default source for the first target. */
 static void choose_source(struct scan_cmd *c)
 {
 	struct target_cursor cursor;
-	struct in_addr first;
+	struct ipaddr first = {0};
 	uint32_t index;
-	const struct nl_addr *fallback = NULL;
 
 	c->cfg.source = c->source;
 	if (c->source_given)
 		return;
 	targets_cursor_start(&c->targets, &cursor);
-	if (!targets_cursor_next(&c->targets, &cursor, &first, &index))
+	if (!targets_cursor_next(&c->targets, &cursor, &first.v4, &index))
 		return;
-	for (size_t i = 0; i < c->net.addrs.count; i++) {
-		const struct nl_addr *a = &c->net.addrs.items[i];
-
-		if (!usable_addr(c, a))
-			continue;
-		if (ipv4_in_subnet(first, a->addr.v4, a->prefixlen)) {
-			c->cfg.source = a->addr.v4;
-			return;
-		}
-		if (!fallback)
-			fallback = a;
-	}
-	if (fallback)
-		c->cfg.source = fallback->addr.v4;
+	first.family = AF_INET;
+	c->cfg.source = netsel_default_source(&c->net, c->link->ifindex, &first, NULL).v4;
 }
 
 static int load_vendors(struct scan_cmd *c)
@@ -516,65 +464,21 @@ static const char *vendor_of(struct scan_cmd *c, const struct mac *mac)
 	return c->vendor_name;
 }
 
-static char *put_octet(char *p, unsigned v)
-{
-	if (v >= 100)
-		*p++ = (char)('0' + v / 100);
-	if (v >= 10)
-		*p++ = (char)('0' + v / 10 % 10);
-	*p++ = (char)('0' + v % 10);
-	return p;
-}
-
-/* The text line 'IP<TAB>MAC<TAB>VENDOR[<TAB>CONFLICT]', built by hand: a /16 prints
- * 65,536 of them, and printf's format parsing was a third of the user time. */
-static void print_text_line(const struct scan_reply *r, const char *vendor)
-{
-	static const char hex[] = "0123456789abcdef";
-	char line[IPV4_STRLEN + MAC_STRLEN + 16], *p = line;
-	const uint8_t *ip = (const uint8_t *)&r->ip.s_addr;
-
-	for (int i = 0; i < 4; i++) {
-		p = put_octet(p, ip[i]);
-		*p++ = i < 3 ? '.' : '\t';
-	}
-	for (int i = 0; i < MAC_LEN; i++) {
-		*p++ = hex[r->mac.octet[i] >> 4];
-		*p++ = hex[r->mac.octet[i] & 0xf];
-		*p++ = i < MAC_LEN - 1 ? ':' : '\t';
-	}
-	fwrite(line, 1, (size_t)(p - line), stdout);
-	fputs(vendor, stdout);
-	fputs(r->conflict ? "\tCONFLICT\n" : "\n", stdout);
-}
-
-static void print_reply(struct scan_cmd *c, const struct scan_reply *r)
+/* A reply, unless --vendor hides it. */
+static void show_reply(struct scan_cmd *c, const struct scan_reply *r)
 {
 	const char *vendor = vendor_of(c, &r->mac);
-	char ip[IPV4_STRLEN], mac[MAC_STRLEN];
 
 	if (!vendor_wanted(c, vendor))
 		return;
 	c->shown++;
-	if (!c->json) {
-		print_text_line(r, vendor);
-		return;
-	}
-	ipv4_format(r->ip, ip);
-	mac_format(&r->mac, mac);
-	json_object_begin(&c->json_out, NULL);
-	json_string(&c->json_out, "ip", ip);
-	json_string(&c->json_out, "mac", mac);
-	json_string(&c->json_out, "vendor", vendor);
-	json_double(&c->json_out, "rtt_ms", ns_to_ms(r->rtt_ns), 3);
-	json_bool(&c->json_out, "conflict", r->conflict);
-	json_object_end(&c->json_out);
+	scan_out_reply(&c->out, r, vendor);
 }
 
 static void clear_progress(struct scan_cmd *c)
 {
 	if (c->progress_shown) {
-		fputs("\r\033[K", stderr);
+		scan_out_clear_progress(stderr);
 		c->progress_shown = false;
 	}
 }
@@ -584,7 +488,7 @@ static void on_reply(void *ctx, const struct scan_reply *reply)
 	struct scan_cmd *c = ctx;
 
 	clear_progress(c);
-	print_reply(c, reply);
+	show_reply(c, reply);
 	fflush(stdout);
 }
 
@@ -594,9 +498,7 @@ static void on_tick(void *ctx, const struct scan_progress *p)
 
 	if (p->elapsed_ns < PROGRESS_AFTER_NS)
 		return;
-	fprintf(stderr, "\r\033[Karpkit scan: round %u/%u, %u/%u answered, %llu frames sent, %.1f s",
-		p->round + 1, p->rounds, p->answered, p->total, (unsigned long long)p->frames_sent,
-		(double)p->elapsed_ns / NS_PER_SEC);
+	scan_out_progress(stderr, p);
 	c->progress_shown = true;
 }
 
@@ -608,30 +510,22 @@ static void print_sorted(struct scan_cmd *c, const struct scan_run *run)
 
 	for (uint32_t t = 0; t < c->targets.total; t++)
 		for (uint32_t i = scan_run_first_reply(run, t); i != SCAN_NONE; i = replies[i].next)
-			print_reply(c, &replies[i]);
+			show_reply(c, &replies[i]);
 }
 
 static void print_summary(const struct scan_cmd *c, const struct scan_run *run, uint64_t elapsed)
 {
-	const struct scan_counters *n = scan_run_counters(run);
+	struct scan_summary summary = {
+		.targets = c->targets.total,
+		.ifname = c->link->name,
+		.counters = scan_run_counters(run),
+		.filtered = c->vendor_pattern != NULL,
+		.shown = c->shown,
+		.elapsed_ns = elapsed,
+	};
 
-	if (c->quiet)
-		return;
-	fprintf(stderr, "arpkit scan: %u target%s on %s, %u responder%s", c->targets.total,
-		c->targets.total == 1 ? "" : "s", c->iface.name, n->answered,
-		n->answered == 1 ? "" : "s");
-	if (c->vendor_pattern)
-		fprintf(stderr, " (%u shown)", c->shown);
-	fprintf(stderr, ", %u conflict%s; %llu frames sent in %u round%s, %.3f s", n->conflicts,
-		n->conflicts == 1 ? "" : "s", (unsigned long long)n->frames_sent, n->rounds,
-		n->rounds == 1 ? "" : "s", (double)elapsed / NS_PER_SEC);
-	if (n->send_stalls)
-		fprintf(stderr, "; %u batch%s cut short by a full queue", n->send_stalls,
-			n->send_stalls == 1 ? "" : "es");
-	if (n->kernel_drops)
-		fprintf(stderr, "; %u frames dropped by the kernel (receive queue full)",
-			n->kernel_drops);
-	fputc('\n', stderr);
+	if (!c->quiet)
+		scan_out_summary(stderr, &summary);
 }
 
 /*
@@ -676,7 +570,7 @@ static int run_scan(struct scan_cmd *c)
 	/* Everything is checked; only now ask for the privilege and open the socket. */
 	status = cli_require_caps(CMD, CAPS_NET_RAW);
 	if (status == 0)
-		status = cli_open_link(CMD, &c->io, c->iface.name, LINK_FILTER_ARP);
+		status = cli_open_link(CMD, &c->io, c->link->name, LINK_FILTER_ARP);
 	if (status == 0)
 		open_rings(c, &tx_ring, &rx_ring);
 	if (status == 0)
@@ -692,7 +586,7 @@ static int run_scan(struct scan_cmd *c)
 	/* Sorted output comes all at once: big writes, not one per 4 KiB. */
 	if (!c->stream)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	json_init(&c->json_out, stdout);
+	out_init(&c->out, stdout, c->json ? OUT_JSON : OUT_TEXT);
 	cli_catch_signals(&stop);
 	start = now_ns();
 	scan_run_start(run, start);
