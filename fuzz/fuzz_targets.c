@@ -1,5 +1,6 @@
 /*
- * Target files (targets_read over the bounded line reader), as `scan -f` reads them:
+ * Target files (targets_read over the bounded line reader), as `scan -f` reads them,
+ * IPv4 and IPv6 items alike:
  * whatever is accepted must merge into an index that agrees with the walk in address
  * order, and every bad item must quote into printable text.
  */
@@ -23,13 +24,23 @@ static void check_bad(void *ctx, unsigned line, const char *item, int err)
 	FUZZ_ASSERT(text_is_safe(q.text, strlen(q.text)));
 }
 
+/* a comes after b in address order, IPv4 before IPv6. */
+static bool after(const struct ipaddr *a, const struct ipaddr *b)
+{
+	if (a->family != b->family)
+		return a->family == AF_INET6;
+	if (a->family == AF_INET)
+		return ntohl(a->v4.s_addr) > ntohl(b->v4.s_addr);
+	return memcmp(&a->v6, &b->v6, sizeof(a->v6)) > 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct targets t;
 	struct line_reader r;
 	struct target_cursor cursor;
-	struct in_addr a;
-	uint32_t index, found, previous = 0;
+	struct ipaddr a, previous;
+	uint32_t index, found;
 	FILE *in;
 	int err;
 
@@ -49,11 +60,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		targets_cursor_start(&t, &cursor);
 		for (unsigned n = 0; n < WALK_MAX && targets_cursor_next(&t, &cursor, &a, &index); n++) {
 			FUZZ_ASSERT(index == n);
-			FUZZ_ASSERT(n == 0 || ntohl(a.s_addr) > previous);
-			FUZZ_ASSERT(targets_index_of(&t, a, &found) && found == index);
-			previous = ntohl(a.s_addr);
+			FUZZ_ASSERT(n == 0 || after(&a, &previous));
+			FUZZ_ASSERT(targets_index_of(&t, &a, &found) && found == index);
+			FUZZ_ASSERT((a.family == AF_INET) == (index < t.ipv4_total));
+			previous = a;
 		}
-		FUZZ_ASSERT(t.total <= TARGETS_MAX);
+		FUZZ_ASSERT(t.total <= TARGETS_MAX && t.ipv4_total + t.ipv6_total == t.total);
 	}
 	targets_free(&t);
 	return 0;

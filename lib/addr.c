@@ -310,7 +310,7 @@ char *ipaddr_format(const struct ipaddr *a, char buf[IPADDR_STRLEN])
 {
 	switch (a->family) {
 	case AF_INET:
-		inet_ntop(AF_INET, &a->v4, buf, IPADDR_STRLEN);
+		ipv4_format(a->v4, buf);
 		break;
 	case AF_INET6:
 		ipv6_format(&a->v6, buf);

@@ -35,23 +35,34 @@
 #define WINDOW_AGE_MAX_NS (50 * NS_PER_MS)
 #define WINDOW_RECORDS 256
 #define SPARSE_SHARE 8
+#define ECHO_PAYLOAD 8
+#define TRIES_MAX UINT8_MAX
 
 enum scan_phase { PHASE_SENDING, PHASE_WAITING, PHASE_DONE };
 
 struct scan_run {
 	struct scan_config cfg;
 	struct scan_hooks hooks;
-	const struct targets *targets;
+	struct targets *targets;
 	struct link *link;
 	struct mac own_mac;
 
-	uint8_t request[FRAME_MAX]; /* the template: only the target address changes */
+	uint8_t request[FRAME_MAX]; /* the ARP template: only the target address changes */
 	size_t request_len;
 	size_t tpa_offset;
+	size_t frame_max;           /* the longest frame this scan sends */
 
-	/* Per target, indexed by target index. */
+	/* Per target, indexed by target index; grown when discovery adds targets. */
 	uint32_t *sent_us;        /* last request, microseconds since start (wraps) */
 	uint32_t *first_reply;    /* index into replies, SCAN_NONE when silent */
+	uint8_t *tries;           /* requests sent */
+	size_t sent_cap, first_cap, tries_cap;
+	uint32_t pending;         /* silent targets with requests left */
+	uint8_t max_tries;        /* retries + 1 */
+
+	/* Discovery: echo rounds sent, and when the last went. */
+	unsigned echo_rounds;
+	uint64_t echo_last_ns;
 
 	struct scan_reply *replies;
 	size_t reply_count, reply_cap;
@@ -60,7 +71,7 @@ struct scan_run {
 	unsigned round;
 	struct target_cursor cursor;
 	bool loaded;              /* the cursor's next silent target, taken when it is due: */
-	struct in_addr next_addr;
+	struct ipaddr next_addr;
 	uint32_t next_index;
 	uint64_t last_sent_ns, prev_round_last_ns;
 	struct pacer pacer;
@@ -85,25 +96,67 @@ struct scan_run {
 	unsigned batch_head, batch_count;
 };
 
+static const struct in6_addr *ns_source(const struct scan_config *cfg,
+					const struct in6_addr *target)
+{
+	return ipv6_is_link_local(target) ? &cfg->source6_ll : &cfg->source6;
+}
+
 size_t scan_build_request(const struct scan_config *cfg, const struct mac *own_mac,
-			  struct in_addr target, uint8_t *buf, size_t cap)
+			  const struct ipaddr *target, uint8_t *buf, size_t cap)
 {
 	struct arp_frame f;
+	struct ndp_msg m;
 
-	arp_make_request(&f, own_mac, cfg->source, target, &mac_broadcast);
+	if (target->family == AF_INET6) {
+		ndp_make_ns(&m, own_mac, ns_source(cfg, &target->v6), &target->v6, NULL);
+		m.eth.vlan = cfg->vlan;
+		return ndp_encode(&m, buf, cap);
+	}
+	arp_make_request(&f, own_mac, cfg->source, target->v4, &mac_broadcast);
 	arp_set_vlan(&f, cfg->vlan);
 	return arp_encode(&f, buf, cap);
 }
 
+/* An echo request to all-nodes from source (discovery). */
+static size_t build_echo(const struct scan_run *run, const struct in6_addr *source,
+			 uint16_t sequence, uint8_t *buf, size_t cap)
+{
+	struct mac all_nodes = ipv6_multicast_mac(&ipv6_all_nodes);
+	struct icmpv6_echo e;
+
+	icmpv6_make_echo_request(&e, &run->own_mac, source, &all_nodes, &ipv6_all_nodes,
+				 run->cfg.echo_ident, sequence);
+	e.eth.vlan = run->cfg.vlan;
+	return icmpv6_echo_encode(&e, ECHO_PAYLOAD, buf, cap);
+}
+
+/* Room for need targets in every per-target array; a new target is silent, unasked. */
+static int reserve_targets(struct scan_run *run, size_t have, size_t need)
+{
+	if (vec_reserve_fields(run->sent_us, run->sent_cap, need) < 0 ||
+	    vec_reserve_fields(run->first_reply, run->first_cap, need) < 0 ||
+	    vec_reserve_fields(run->tries, run->tries_cap, need) < 0)
+		return -ENOMEM;
+	for (size_t i = have; i < need; i++) {
+		run->sent_us[i] = 0;
+		run->first_reply[i] = SCAN_NONE;
+		run->tries[i] = 0;
+	}
+	return 0;
+}
+
 int scan_run_create(struct scan_run **out, const struct scan_config *cfg,
-		    const struct targets *targets, struct link *link, const struct mac *own_mac,
+		    struct targets *targets, struct link *link, const struct mac *own_mac,
 		    const struct scan_hooks *hooks)
 {
 	struct scan_run *run;
-	struct in_addr zero = {0};
+	struct ipaddr zero = ipaddr_any(AF_INET);
+	uint8_t scratch[FRAME_MAX];
 
 	*out = NULL;
-	if (!targets->finished || targets->total == 0)
+	if (!targets->finished || (targets->total == 0 && cfg->echo_count == 0) ||
+	    cfg->echo_count > SCAN_ECHO_SOURCES_MAX)
 		return -EINVAL;
 	run = calloc(1, sizeof(*run));
 	if (!run)
@@ -114,16 +167,23 @@ int scan_run_create(struct scan_run **out, const struct scan_config *cfg,
 	run->targets = targets;
 	run->link = link;
 	run->own_mac = *own_mac;
-	run->request_len = scan_build_request(cfg, own_mac, zero, run->request, sizeof(run->request));
+	run->request_len = scan_build_request(cfg, own_mac, &zero, run->request, sizeof(run->request));
 	run->tpa_offset = (cfg->vlan == VLAN_NONE ? ETH_HDR_LEN : ETH_HDR_LEN + VLAN_TAG_LEN) +
 			  ARP_TPA_OFFSET;
-	run->sent_us = calloc(targets->total, sizeof(*run->sent_us));
-	run->first_reply = malloc(targets->total * sizeof(*run->first_reply));
-	if (!run->request_len || !run->sent_us || !run->first_reply) {
+	run->frame_max = run->request_len;
+	if (targets->ipv6_total || cfg->echo_count) {
+		struct ipaddr any6 = ipaddr_v6(&in6addr_any);
+		size_t ns = scan_build_request(cfg, own_mac, &any6, scratch, sizeof(scratch));
+		size_t echo = build_echo(run, &in6addr_any, 0, scratch, sizeof(scratch));
+
+		run->frame_max = ns > echo ? ns : echo;
+	}
+	run->max_tries = cfg->retries < TRIES_MAX ? (uint8_t)(cfg->retries + 1) : TRIES_MAX;
+	run->pending = targets->total;
+	if (!run->request_len || reserve_targets(run, 0, targets->total ? targets->total : 1) < 0) {
 		scan_run_free(run);
 		return -ENOMEM;
 	}
-	memset(run->first_reply, 0xff, targets->total * sizeof(*run->first_reply));
 	/* Bursts of about 10 ms of the rate keep wakeups few without flooding. */
 	run->burst = cfg->rate ? cfg->rate / 100 : MAX_BURST;
 	if (run->burst < 1)
@@ -147,6 +207,7 @@ void scan_run_free(struct scan_run *run)
 		return;
 	free(run->sent_us);
 	free(run->first_reply);
+	free(run->tries);
 	free(run->replies);
 	free(run);
 }
@@ -186,17 +247,31 @@ static uint8_t *next_slot(struct scan_run *run)
 {
 	if (!run->txring)
 		return link_tx_slot(&run->tx);
-	if (txring_frame_room(run->txring) < run->request_len)
+	if (txring_frame_room(run->txring) < run->frame_max)
 		return NULL;
 	return txring_slot(run->txring);
 }
 
-static void commit_slot(struct scan_run *run)
+static void commit_slot(struct scan_run *run, uint8_t *slot, size_t len, uint64_t now)
 {
 	if (run->txring)
-		txring_commit(run->txring, run->request_len);
+		txring_commit(run->txring, len);
 	else
-		link_tx_commit(&run->tx, run->request_len);
+		link_tx_commit(&run->tx, len);
+	if (run->hooks.on_frame)
+		run->hooks.on_frame(run->hooks.ctx, true, slot, len, len, now);
+}
+
+/* The request to the loaded target into slot: the ARP template with its address, or
+ * an NS built whole (its checksum covers the target). */
+static size_t fill_request(struct scan_run *run, uint8_t *slot)
+{
+	if (run->next_addr.family == AF_INET6)
+		return scan_build_request(&run->cfg, &run->own_mac, &run->next_addr, slot,
+					  run->frame_max);
+	memcpy(slot, run->request, run->request_len);
+	memcpy(slot + run->tpa_offset, &run->next_addr.v4.s_addr, 4);
+	return run->request_len;
 }
 
 /*
@@ -210,18 +285,24 @@ static uint64_t due_time(const struct scan_run *run, uint32_t index, uint64_t no
 {
 	uint64_t timeout = run->cfg.timeout_ns, age;
 
-	if (run->round == 0 || now - run->prev_round_last_ns >= timeout)
+	if (run->round == 0 || run->tries[index] == 0 || now - run->prev_round_last_ns >= timeout)
 		return now;
 	age = (uint64_t)(uint32_t)(elapsed_us(run, now) - run->sent_us[index]) * NS_PER_US;
 	return age >= timeout ? now : now + timeout - age;
 }
 
-/* Loads the round's next silent target (those that answered are skipped): 1 when it may
- * be asked at now, 0 when not yet (*due_ns: when), -1 at the round's end. A loaded
+/* Does target index still wait for a request: silent, with requests left? */
+static bool asks_left(const struct scan_run *run, uint32_t index)
+{
+	return run->first_reply[index] == SCAN_NONE && run->tries[index] < run->max_tries;
+}
+
+/* Loads the round's next target that asks_left (the others are skipped): 1 when it
+ * may be asked at now, 0 when not yet (*due_ns: when), -1 at the round's end. A loaded
  * target stays loaded until taken. */
 static int load_next(struct scan_run *run, uint64_t now, uint64_t *due_ns)
 {
-	while (!run->loaded || run->first_reply[run->next_index] != SCAN_NONE) {
+	while (!run->loaded || !asks_left(run, run->next_index)) {
 		run->loaded = targets_cursor_next(run->targets, &run->cursor, &run->next_addr,
 						  &run->next_index);
 		if (!run->loaded)
@@ -231,13 +312,24 @@ static int load_next(struct scan_run *run, uint64_t now, uint64_t *due_ns)
 	return *due_ns <= now;
 }
 
-/* The round's cursor is at its end: the next round at once (each target waits for its
- * own timeout), or after the last round, the final wait for late replies. */
+/* The round's cursor is at its end: the next round at once while a target has
+ * requests left (each waits for its own timeout), else the final wait for late
+ * replies. */
 static void end_round(struct scan_run *run)
 {
 	run->phase = PHASE_WAITING;
-	run->wait_until_ns = run->round < run->cfg.retries ? run->last_sent_ns :
+	run->wait_until_ns = run->pending ? run->last_sent_ns :
 			     run->last_sent_ns + run->cfg.timeout_ns;
+}
+
+/* A request went to target index. */
+static void asked(struct scan_run *run, uint32_t index, uint64_t now)
+{
+	run->sent_us[index] = elapsed_us(run, now);
+	if (++run->tries[index] == run->max_tries)
+		run->pending--;
+	run->last_sent_ns = now;
+	run->counters.rounds = run->round + 1;
 }
 
 /* Fills the batch with requests to this round's silent targets that are due. */
@@ -260,15 +352,8 @@ static unsigned fill_batch(struct scan_run *run, uint64_t now, unsigned wanted)
 		if (ready <= 0)
 			break;
 		run->loaded = false;
-		memcpy(slot, run->request, run->request_len);
-		memcpy(slot + run->tpa_offset, &run->next_addr.s_addr, 4);
-		commit_slot(run);
-		run->sent_us[run->next_index] = elapsed_us(run, now);
-		run->last_sent_ns = now;
-		run->counters.rounds = run->round + 1;
-		if (run->hooks.on_frame)
-			run->hooks.on_frame(run->hooks.ctx, true, slot, run->request_len,
-					    run->request_len, now);
+		commit_slot(run, slot, fill_request(run, slot), now);
+		asked(run, run->next_index, now);
 		filled++;
 	}
 	return filled;
@@ -327,36 +412,57 @@ static uint64_t allowance(struct scan_run *run, uint64_t now)
 	return WINDOW - busy < LINK_BATCH ? WINDOW - busy : LINK_BATCH;
 }
 
-static int send_due(struct scan_run *run, uint64_t now, uint64_t *wake_at)
+/* Discovery: echo requests have rounds left, or the last one's timeout runs. */
+static bool discovery_open(const struct scan_run *run, uint64_t now)
 {
-	int ready = load_next(run, now, &run->due_ns);
-	uint64_t allowed = 0;
-	unsigned filled = 0;
+	return run->cfg.echo_count &&
+	       (run->echo_rounds < run->max_tries || now - run->echo_last_ns < run->cfg.timeout_ns);
+}
 
-	run->tx_full = false;
-	if (ready < 0)
-		end_round(run);
-	else if (ready > 0)
-		allowed = allowance(run, now);
-	if (ready > 0 && allowed == 0 && run->cfg.rate == 0) {
-		/* A reply or the age limit frees the window; ppoll wakes for the first. */
-		*wake_at = now + WINDOW_AGE_MIN_NS / 8;
-		return 0;
-	}
-	if (ready > 0 && allowed == 0) {
-		uint64_t cost = run->cfg.rate ? NS_PER_SEC / run->cfg.rate : 0;
+/* When the next round of echo requests is due; LOOP_FOREVER when none is left. */
+static uint64_t echo_due_ns(const struct scan_run *run)
+{
+	if (!run->cfg.echo_count || run->echo_rounds >= run->max_tries)
+		return LOOP_FOREVER;
+	return run->echo_rounds ? run->echo_last_ns + run->cfg.timeout_ns : run->start_ns;
+}
 
-		/* Sleep until a whole burst is due, not a frame at a time. */
-		*wake_at = pacer_next(&run->pacer, now) + (run->burst - 1) * cost;
+/* Every target answered, and discovery can add none. */
+static bool all_answered(const struct scan_run *run, uint64_t now)
+{
+	return run->counters.answered == run->targets->total && !discovery_open(run, now);
+}
+
+/* A round of echo requests, one from each echo source, when due: frames queued. */
+static unsigned queue_echo(struct scan_run *run, uint64_t now)
+{
+	unsigned queued = 0;
+
+	if (echo_due_ns(run) > now)
 		return 0;
+	for (unsigned i = 0; i < run->cfg.echo_count; i++) {
+		uint8_t *slot = next_slot(run);
+
+		if (!slot) {
+			run->tx_full = true;
+			break;
+		}
+		commit_slot(run, slot, build_echo(run, &run->cfg.echo_source[i],
+						  (uint16_t)run->echo_rounds, slot, run->frame_max),
+			    now);
+		queued++;
 	}
-	if (allowed)
-		filled = fill_batch(run, now, (unsigned)allowed);
-	run->counters.frames_sent += filled;
-	if (filled)
-		record_batch(run, now, filled);
-	/* A ring keeps frames the device refused queued: flush them even with none new. */
-	if ((filled || (run->txring && run->txring->queued)) && (run->link || run->txring)) {
+	run->echo_rounds++;
+	run->echo_last_ns = now;
+	run->counters.frames_sent += queued;
+	return queued;
+}
+
+/* Hands the queued frames to the kernel. A ring keeps frames the device refused
+ * queued: it is flushed even when nothing new was queued. */
+static int flush(struct scan_run *run, unsigned queued)
+{
+	if ((queued || (run->txring && run->txring->queued)) && (run->link || run->txring)) {
 		int sent = run->txring ? txring_flush(run->txring) : link_tx_flush(run->link, &run->tx);
 
 		/* A queue that stays full past link_tx_flush's patience is congestion,
@@ -367,8 +473,75 @@ static int send_due(struct scan_run *run, uint64_t now, uint64_t *wake_at)
 			return sent;
 	}
 	run->tx.count = 0;
+	return 0;
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static int send_due(struct scan_run *run, uint64_t now, uint64_t *wake_at)
+{
+	unsigned queued = queue_echo(run, now);
+	int ready = load_next(run, now, &run->due_ns);
+	uint64_t allowed = 0;
+	unsigned filled = 0;
+	int err;
+
+	run->tx_full = false;
+	if (ready < 0)
+		end_round(run);
+	else if (ready > 0)
+		allowed = allowance(run, now);
+	if (ready > 0 && allowed == 0 && run->cfg.rate == 0) {
+		/* A reply or the age limit frees the window; ppoll wakes for the first. */
+		*wake_at = now + WINDOW_AGE_MIN_NS / 8;
+		return flush(run, queued);
+	}
+	if (ready > 0 && allowed == 0) {
+		uint64_t cost = run->cfg.rate ? NS_PER_SEC / run->cfg.rate : 0;
+
+		/* Sleep until a whole burst is due, not a frame at a time. */
+		*wake_at = earliest(pacer_next(&run->pacer, now) + (run->burst - 1) * cost,
+				    echo_due_ns(run));
+		return flush(run, queued);
+	}
+	if (allowed)
+		filled = fill_batch(run, now, (unsigned)allowed);
+	run->counters.frames_sent += filled;
+	if (filled)
+		record_batch(run, now, filled);
+	err = flush(run, queued + filled);
+	if (err)
+		return err;
 	*wake_at = run->phase != PHASE_SENDING ? run->wait_until_ns :
 		   run->tx_full ? now + TX_RING_FULL_WAIT_NS : run->due_ns;
+	*wake_at = earliest(*wake_at, echo_due_ns(run));
+	return 0;
+}
+
+/* After the last round: wait for late replies and for discovery to close. 1 when the
+ * scan is over, 0 with *wake_at, -errno. */
+static int final_wait(struct scan_run *run, uint64_t now, uint64_t *wake_at)
+{
+	uint64_t until = run->wait_until_ns;
+	int err;
+
+	run->tx_full = false;
+	err = flush(run, queue_echo(run, now));
+	if (err)
+		return err;
+	if (run->cfg.echo_count && run->echo_rounds) {
+		uint64_t echo_end = run->echo_last_ns + run->cfg.timeout_ns;
+
+		until = until > echo_end ? until : echo_end;
+	}
+	if (now >= until && !discovery_open(run, now))
+		return 1;
+	*wake_at = earliest(until > now ? until : now + run->cfg.timeout_ns, echo_due_ns(run));
+	if (run->tx_full)
+		*wake_at = earliest(*wake_at, now + TX_RING_FULL_WAIT_NS);
 	return 0;
 }
 
@@ -376,20 +549,21 @@ int scan_run_step(struct scan_run *run, uint64_t now, uint64_t *wake_at)
 {
 	int err = 0;
 
-	/* A round's end starts the next one in the same step: at most retries + 1 turns. */
+	/* A round's end starts the next one in the same step: at most a turn per target's
+	 * request, and discovery only adds rounds while it finds addresses. */
 	for (;;) {
 		*wake_at = now;
-		if (run->phase != PHASE_DONE && run->counters.answered == run->targets->total)
+		if (run->phase != PHASE_DONE && all_answered(run, now))
 			run->phase = PHASE_DONE;
 		if (run->phase == PHASE_WAITING) {
-			if (now < run->wait_until_ns) {
-				*wake_at = run->wait_until_ns;
-				return 0;
-			}
-			if (run->round >= run->cfg.retries)
-				run->phase = PHASE_DONE;
-			else
+			if (run->pending) {
 				start_round(run, run->round + 1);
+			} else {
+				err = final_wait(run, now, wake_at);
+				if (err <= 0)
+					return err;
+				run->phase = PHASE_DONE;
+			}
 		}
 		if (run->phase == PHASE_DONE)
 			return 1;
@@ -399,11 +573,14 @@ int scan_run_step(struct scan_run *run, uint64_t now, uint64_t *wake_at)
 	}
 }
 
+static bool on_our_vlan(const struct scan_run *run, const struct eth_header *eth)
+{
+	return run->cfg.vlan == VLAN_NONE ? eth->vlan <= 0 : eth->vlan == run->cfg.vlan;
+}
+
 static bool reply_is_ours(const struct scan_run *run, const struct arp_frame *f)
 {
-	if (f->op != ARP_OP_REPLY)
-		return false;
-	if (run->cfg.vlan == VLAN_NONE ? f->eth.vlan > 0 : f->eth.vlan != run->cfg.vlan)
+	if (f->op != ARP_OP_REPLY || !on_our_vlan(run, &f->eth))
 		return false;
 	return mac_equal(&f->eth.dst, &run->own_mac) || mac_equal(&f->tha, &run->own_mac);
 }
@@ -416,16 +593,17 @@ static int32_t us_since_request(const struct scan_run *run, uint32_t target, uin
 	return (int32_t)(at_us - run->sent_us[target]);
 }
 
-/* A reply received (kernel stamp) at time_ns and read by the engine at seen_ns. */
-static int add_reply(struct scan_run *run, const struct arp_frame *f, uint32_t target,
-		     uint64_t time_ns, uint64_t seen_ns)
+/* A reply for target (addr at mac) received (kernel stamp) at time_ns and read by the
+ * engine at seen_ns. */
+static int add_reply(struct scan_run *run, const struct ipaddr *addr, const struct mac *mac,
+		     uint32_t target, uint64_t time_ns, uint64_t seen_ns)
 {
 	uint32_t last = SCAN_NONE;
 	struct scan_reply *r;
 	int32_t rtt_us;
 
 	for (uint32_t i = run->first_reply[target]; i != SCAN_NONE; i = run->replies[i].next) {
-		if (mac_equal(&run->replies[i].mac, &f->sha)) {
+		if (mac_equal(&run->replies[i].mac, mac)) {
 			run->counters.duplicates++;
 			return 0;
 		}
@@ -434,8 +612,8 @@ static int add_reply(struct scan_run *run, const struct arp_frame *f, uint32_t t
 	if (vec_reserve_fields(run->replies, run->reply_cap, run->reply_count + 1) < 0)
 		return 0; /* out of memory: the reply is lost, the scan goes on */
 	r = &run->replies[run->reply_count];
-	r->ip = f->spa;
-	r->mac = f->sha;
+	r->ip = *addr;
+	r->mac = *mac;
 	r->target = target;
 	r->next = SCAN_NONE;
 	r->at_ns = time_ns > run->start_ns ? time_ns - run->start_ns : 0;
@@ -454,6 +632,8 @@ static int add_reply(struct scan_run *run, const struct arp_frame *f, uint32_t t
 	if (last == SCAN_NONE) {
 		run->first_reply[target] = (uint32_t)run->reply_count;
 		run->counters.answered++;
+		if (run->tries[target] < run->max_tries)
+			run->pending--;
 	} else {
 		run->replies[last].next = (uint32_t)run->reply_count;
 		if (!run->replies[run->first_reply[target]].conflict)
@@ -467,21 +647,86 @@ static int add_reply(struct scan_run *run, const struct arp_frame *f, uint32_t t
 	return 1;
 }
 
+/* Discovery: an address heard on the link joins the targets, silent and unasked.
+ * False when the scan does not discover (the frame is then ignored). */
+static bool heard(struct scan_run *run, const struct in6_addr *addr)
+{
+	struct ipaddr a = ipaddr_v6(addr);
+	uint32_t total = run->targets->total, index;
+	int added;
+
+	if (!run->cfg.echo_count)
+		return false;
+	if (reserve_targets(run, total, (size_t)total + 1) < 0)
+		return true; /* out of memory: the address is lost, the scan goes on */
+	added = targets_add_found(run->targets, &a, &index);
+	if (added == 1) {
+		run->pending++;
+		run->counters.found++;
+	} else if (added == -E2BIG) {
+		run->counters.found_dropped++;
+	}
+	return true;
+}
+
+/* Neighbor Discovery and echo replies: true when the frame was for the scan, with
+ * *added 1 for a new reply; false when it is ignored. */
+static bool receive6(struct scan_run *run, const uint8_t *frame, size_t len, uint64_t time_ns,
+		     uint64_t seen_ns, int *added)
+{
+	struct ndp_msg m;
+	struct icmpv6_echo e;
+	uint32_t target;
+
+	*added = 0;
+	if (ndp_decode(frame, len, &m) == 0) {
+		struct ipaddr t = ipaddr_v6(&m.target);
+
+		if (!on_our_vlan(run, &m.eth) || mac_equal(&m.eth.src, &run->own_mac))
+			return false;
+		if (m.type == NDP_NEIGHBOR_ADVERT && mac_equal(&m.eth.dst, &run->own_mac) &&
+		    targets_index_of(run->targets, &t, &target)) {
+			*added = add_reply(run, &t, m.has_target_lladdr ? &m.target_lladdr :
+					   &m.eth.src, target, time_ns, seen_ns);
+			return true;
+		}
+		if (m.type == NDP_NEIGHBOR_ADVERT)
+			return heard(run, &m.target);
+		if (m.type == NDP_NEIGHBOR_SOLICIT)
+			return heard(run, ipv6_is_unspecified(&m.ip.src) ? &m.target : &m.ip.src);
+		return false;
+	}
+	if (run->cfg.echo_count && icmpv6_echo_decode(frame, len, &e) == 0 &&
+	    e.type == ICMPV6_ECHO_REPLY && e.ident == run->cfg.echo_ident &&
+	    on_our_vlan(run, &e.eth) && mac_equal(&e.eth.dst, &run->own_mac)) {
+		run->counters.echo_replies++;
+		heard(run, &e.ip.src);
+		return true;
+	}
+	return false;
+}
+
 static int receive(struct scan_run *run, const uint8_t *frame, size_t len, size_t wire_len,
 		   uint64_t time_ns, uint64_t seen_ns)
 {
 	struct arp_frame f;
 	uint32_t target;
+	int err, added;
 
 	run->counters.frames_received++;
 	if (run->hooks.on_frame)
 		run->hooks.on_frame(run->hooks.ctx, false, frame, len, wire_len, time_ns);
-	if (arp_decode(frame, len, &f) < 0 || !reply_is_ours(run, &f) ||
-	    !targets_index_of(run->targets, f.spa, &target)) {
-		run->counters.ignored++;
-		return 0;
+	err = arp_decode(frame, len, &f);
+	if (err == 0 && reply_is_ours(run, &f) &&
+	    targets_index_of_ipv4(run->targets, f.spa, &target)) {
+		struct ipaddr a = ipaddr_v4(f.spa);
+
+		return add_reply(run, &a, &f.sha, target, time_ns, seen_ns);
 	}
-	return add_reply(run, &f, target, time_ns, seen_ns);
+	if (err == FRAME_NOT_MINE && receive6(run, frame, len, time_ns, seen_ns, &added))
+		return added;
+	run->counters.ignored++;
+	return 0;
 }
 
 int scan_run_receive(struct scan_run *run, const uint8_t *frame, size_t len, size_t wire_len,
@@ -544,7 +789,8 @@ static void tick(struct scan_run *run, uint64_t now)
 		return;
 	run->next_tick_ns = now + run->hooks.tick_ns;
 	p.round = run->round;
-	p.rounds = run->cfg.retries + 1;
+	/* Addresses found late add rounds. */
+	p.rounds = run->round + 1 > run->cfg.retries + 1 ? run->round + 1 : run->cfg.retries + 1;
 	p.answered = run->counters.answered;
 	p.total = run->targets->total;
 	p.frames_sent = run->counters.frames_sent;
@@ -582,7 +828,7 @@ int scan_run_wait(struct scan_run *run, const struct loop_stop *stop)
 		err = drain(run);
 		if (err < 0)
 			break;
-		if (run->counters.answered == run->targets->total) {
+		if (all_answered(run, now_ns())) {
 			run->phase = PHASE_DONE;
 			break;
 		}

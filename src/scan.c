@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "caps.h"
 #include "capwriter.h"
@@ -39,8 +40,11 @@ struct scan_cmd {
 	const char *vendor_pattern;
 	const char *vendor_file;
 	const char *pcap_path;
-	bool localnet, json, stream, quiet, source_given;
-	struct in_addr source;
+	bool localnet, json, stream, quiet;
+	int family;                  /* AF_UNSPEC (both), or -4 / -6 */
+	struct ipaddr source4, source6; /* -s, of either family; AF_UNSPEC when not given */
+	bool scan4, scan6;           /* the families this scan asks (decided with the targets) */
+	bool discover6;              /* --localnet over IPv6: echo to ff02::1, NS/NA heard */
 	struct scan_config cfg;
 	char **target_args;
 	int target_arg_count;
@@ -68,19 +72,27 @@ struct scan_cmd {
 static const char usage_text[] =
 	"Usage: arpkit scan [-I IFACE] [--localnet] [TARGET...] [-f FILE] [OPTIONS]\n"
 	"\n"
-	"Ask every target address over ARP who holds it, and list the answers with the\n"
-	"maker of each MAC. An address answered by more than one MAC is a conflict.\n"
+	"Ask every target address who holds it, over ARP (IPv4) or Neighbor Discovery\n"
+	"(IPv6), and list the answers with the maker of each MAC. An address answered by\n"
+	"more than one MAC is a conflict.\n"
 	"\n"
 	"  TARGET             A.B.C.D, a block A.B.C.D/N (every address in it) or a\n"
-	"                     range A.B.C.D-E.F.G.H; duplicates and overlaps count once\n"
+	"                     range A.B.C.D-E.F.G.H; IPv6 the same way (2001:db8::10,\n"
+	"                     2001:db8::/112, 2001:db8::1-2001:db8::ff), at most 65,536\n"
+	"                     addresses an item; duplicates and overlaps count once\n"
 	"  -f, --file FILE    read targets from FILE ('-' for stdin): blank-separated,\n"
 	"                     '#' starts a comment; bad items are reported (10 per\n"
 	"                     file, then a count); lines up to 64 KiB, files 64 MiB\n"
-	"  -l, --localnet     every subnet configured on the interface\n"
+	"  -l, --localnet     every IPv4 subnet configured on the interface, and its IPv6\n"
+	"                     hosts: those that answer an echo to ff02::1 (all nodes)\n"
+	"                     and every address heard in Neighbor Discovery meanwhile\n"
+	"  -4, -6             IPv4 or IPv6 only (default: the families of the targets;\n"
+	"                     --localnet both, IPv6 where the interface has it)\n"
 	"  -I, --interface IF the interface (default: the default route's; without one,\n"
-	"                     the only interface using ARP with an IPv4 address)\n"
-	"  -s, --source ADDR  ARP sender address (default: the interface's address on the\n"
-	"                     targets' subnet, else its first; 0.0.0.0 if it has none)\n"
+	"                     the only interface using ARP with an address of the family)\n"
+	"  -s, --source ADDR  sender address of its family (default: the interface's\n"
+	"                     address for the first target, 0.0.0.0 for ARP if it has\n"
+	"                     none; IPv6: a link-local one for link-local targets)\n"
 	"      --rate PPS     frames per second (default 2000), or 'max': as fast as\n"
 	"                     the link takes, at most 384 requests in flight\n"
 	"      --retry N      ask silent targets again, up to N more times (default 2)\n"
@@ -93,13 +105,15 @@ static const char usage_text[] =
 	"      --vendor-file FILE  vendor overrides: 'PREFIX NAME' lines, e.g.\n"
 	"                     'b8:27:eb Pi' or '00:11:22:33:44:55/48 web-1'\n"
 	"      --stream       print each reply as it arrives instead of sorted at the end\n"
-	"      --json         one JSON object per reply: ip, mac, vendor, rtt_ms, conflict\n"
+	"      --json         one JSON object per reply: ip, mac, vendor, rtt_ms, conflict,\n"
+	"                     family (\"ipv4\" or \"ipv6\")\n"
 	"      --write FILE   save every frame sent and received as a pcap file\n"
 	"  -q, --quiet        no summary or progress on stderr\n"
 	"  -h, --help         this text\n"
 	"\n"
-	"Output: one line per reply, 'IP<TAB>MAC<TAB>VENDOR', with a fourth field\n"
-	"'CONFLICT' on every line of an address more than one MAC answered. Only silent\n"
+	"Output: one line per reply, 'IP<TAB>MAC<TAB>VENDOR' (IPv4 first, IPv6 in RFC 5952\n"
+	"form), with a fourth field 'CONFLICT' on every line of an address more than one\n"
+	"MAC answered. Only silent\n"
 	"targets are asked again; the scan ends once every target answered or the last\n"
 	"request's timeout is over. A summary goes to stderr.\n"
 	"Exit status: 0 the scan completed (whatever the number of replies), 2 usage or\n"
@@ -114,6 +128,8 @@ static const struct option long_options[] = {
 	{"interface", required_argument, NULL, 'I'},
 	{"file", required_argument, NULL, 'f'},
 	{"localnet", no_argument, NULL, 'l'},
+	{"ipv4", no_argument, NULL, '4'},
+	{"ipv6", no_argument, NULL, '6'},
 	{"source", required_argument, NULL, 's'},
 	{"rate", required_argument, NULL, OPT_RATE},
 	{"retry", required_argument, NULL, OPT_RETRY},
@@ -132,13 +148,14 @@ static const struct option long_options[] = {
 static int parse_options(struct scan_cmd *c, int argc, char **argv)
 {
 	unsigned long n;
-	int opt;
+	int opt, family;
 
 	c->cfg.rate = DEFAULT_RATE;
 	c->cfg.retries = DEFAULT_RETRIES;
 	c->cfg.timeout_ns = DEFAULT_TIMEOUT_MS * NS_PER_MS;
 	c->cfg.vlan = VLAN_NONE;
-	while ((opt = getopt_long(argc, argv, "I:f:ls:qh", long_options, NULL)) != -1) {
+	c->family = AF_UNSPEC;
+	while ((opt = getopt_long(argc, argv, "I:f:l46s:qh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'I':
 			c->ifname = optarg;
@@ -151,11 +168,25 @@ static int parse_options(struct scan_cmd *c, int argc, char **argv)
 		case 'l':
 			c->localnet = true;
 			break;
-		case 's':
-			if (ipv4_parse(optarg, &c->source) < 0)
-				return cli_usage_error(CMD, "invalid --source address '%s'", optarg);
-			c->source_given = true;
+		case '4':
+		case '6':
+			family = opt == '4' ? AF_INET : AF_INET6;
+			if (c->family != AF_UNSPEC && c->family != family)
+				return cli_usage_error(CMD, "-4 and -6 exclude each other");
+			c->family = family;
 			break;
+		case 's': {
+			struct ipaddr a;
+
+			if (ipaddr_parse(optarg, AF_UNSPEC, &a) < 0 ||
+			    (a.family == AF_INET6 && ipaddr_is_unspecified(&a)))
+				return cli_usage_error(CMD, "invalid --source address %s",
+						       QUOTE(optarg));
+			if ((a.family == AF_INET ? c->source4 : c->source6).family != AF_UNSPEC)
+				return cli_usage_error(CMD, "one --source address per family");
+			*(a.family == AF_INET ? &c->source4 : &c->source6) = a;
+			break;
+		}
 		case OPT_RATE:
 			if (!strcmp(optarg, "max"))
 				c->cfg.rate = 0;
@@ -216,8 +247,15 @@ static const char *target_error_text(int err)
 		return "the range ends before it starts";
 	case -E2BIG:
 		return "more addresses than a scan takes (a /8 at most)";
+	case -EMSGSIZE:
+		return "an IPv6 block or range holds at most 65,536 addresses (a /112); --localnet "
+		       "finds the IPv6 hosts of a whole link without going through its prefix";
+	case -EADDRNOTAVAIL:
+		return "no neighbour holds it (an IPv6 address in ::/64, such as ::1 or an "
+		       "IPv4-mapped one, or multicast)";
 	default:
-		return "not an address, A.B.C.D/N block or A.B.C.D-E.F.G.H range";
+		return "not an address, an ADDRESS/N block or an ADDRESS-ADDRESS range (IPv4 "
+		       "A.B.C.D or IPv6)";
 	}
 }
 
@@ -302,22 +340,35 @@ static int parse_targets(struct scan_cmd *c)
 	return 0;
 }
 
+/* The family the interface must have an address of: IPv4 when the scan asks IPv4. */
+static int link_family(const struct scan_cmd *c)
+{
+	return c->scan4 ? AF_INET : AF_INET6;
+}
+
+static const char *family_name(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
 /*
  * No default route (a lab, an isolated segment): as arp-scan does, the only interface
- * that could be scanned, one that uses ARP, is up and has an IPv4 address, and say
- * which. Several are refused with their names: a scan never guesses a network.
+ * that could be scanned, one that uses ARP, is up and has an address of the family
+ * (IPv4, or IPv6 for an IPv6-only scan), and say which. Several are refused with their
+ * names: a scan never guesses a network.
  */
 static int choose_sole_link(struct scan_cmd *c)
 {
 	enum { NAMES_SHOWN = 8 };
 	const struct nl_link *found[NAMES_SHOWN];
 	char names[NAMES_SHOWN * (IF_NAMESIZE + 2) + sizeof(", ...")] = "";
-	size_t count = netsel_arp_links(&c->net, NETSEL_NEED_UP | NETSEL_NEED_IPV4, found,
-					NAMES_SHOWN), used = 0;
+	const char *family = family_name(link_family(c));
+	unsigned need = NETSEL_NEED_UP | (c->scan4 ? NETSEL_NEED_IPV4 : NETSEL_NEED_IPV6);
+	size_t count = netsel_arp_links(&c->net, need, found, NAMES_SHOWN), used = 0;
 
 	if (count == 0) {
 		cli_error(CMD, "no default route to take the interface from, and no interface "
-			  "using ARP has an IPv4 address; name one with -I");
+			  "using ARP has an %s address; name one with -I", family);
 		return EXIT_TROUBLE;
 	}
 	if (count > 1) {
@@ -332,34 +383,60 @@ static int choose_sole_link(struct scan_cmd *c)
 	}
 	if (!c->quiet)
 		cli_error(CMD, "note: no default route; scanning on %s, the only interface using "
-			  "ARP with an IPv4 address", found[0]->name);
+			  "ARP with an %s address", found[0]->name, family);
 	c->link = found[0];
 	return 0;
 }
 
-/* -I, else the default route's interface, else the only one that could be meant. */
+/* -I, else the default route's interface (of the scan's first family, else of the
+ * other), else the only one that could be meant. */
 static int choose_interface(struct scan_cmd *c)
 {
-	int ifindex;
+	int family = link_family(c), ifindex;
 
 	if (c->ifname)
 		return cli_select_link(CMD, &c->net, c->ifname, NETSEL_NEED_UP, &c->link);
-	ifindex = netsel_default_ifindex(&c->net, AF_INET);
+	ifindex = netsel_default_ifindex(&c->net, family);
+	if (!ifindex && c->scan4 && c->scan6)
+		ifindex = netsel_default_ifindex(&c->net, AF_INET6);
 	if (!ifindex)
 		return choose_sole_link(c);
 	c->link = netsel_link_by_index(&c->net, ifindex);
 	return cli_check_link(CMD, &c->net, c->link, NETSEL_NEED_UP, NULL);
 }
 
+/*
+ * The families asked: those of the targets given; --localnet adds IPv4 (its subnets)
+ * and IPv6 (discovery, where the interface has IPv6: decided in add_localnet); -4 and
+ * -6 restrict, and a target of the other family is then an error.
+ */
+static int choose_families(struct scan_cmd *c)
+{
+	bool listed4 = targets_has_family(&c->targets, AF_INET);
+	bool listed6 = targets_has_family(&c->targets, AF_INET6);
+
+	if ((c->family == AF_INET && listed6) || (c->family == AF_INET6 && listed4))
+		return cli_usage_error(CMD, "-%c, but %s targets are given",
+				       c->family == AF_INET ? '4' : '6',
+				       family_name(c->family == AF_INET ? AF_INET6 : AF_INET));
+	c->scan4 = listed4 || (c->localnet && c->family != AF_INET6);
+	c->scan6 = listed6 || (c->localnet && c->family == AF_INET6);
+	return 0;
+}
+
+/* --localnet: every IPv4 subnet of the interface (unless -6), and IPv6 discovery where
+ * the interface has an IPv6 address ready to send from (unless -4). */
 static int add_localnet(struct scan_cmd *c)
 {
 	const struct nl_addr *a;
 	unsigned added = 0;
 
-	for (size_t i = 0; (a = netsel_next_addr(&c->net, c->link->ifindex, AF_INET, NL_ADDR_READY,
-						 &i));) {
+	for (size_t i = 0; c->family != AF_INET6 &&
+	     (a = netsel_next_addr(&c->net, c->link->ifindex, AF_INET, NL_ADDR_READY, &i));) {
 		uint32_t mask = ipv4_netmask(a->prefixlen), net = ntohl(a->addr.v4.s_addr) & mask;
-		int err = targets_add_range(&c->targets, net, net | ~mask);
+		struct ipaddr first = ipaddr_v4((struct in_addr){htonl(net)});
+		struct ipaddr last = ipaddr_v4((struct in_addr){htonl(net | ~mask)});
+		int err = targets_add_range(&c->targets, &first, &last);
 
 		if (err == -E2BIG) {
 			char text[IPV4_STRLEN];
@@ -372,8 +449,22 @@ static int add_localnet(struct scan_cmd *c)
 			return EXIT_TROUBLE;
 		added++;
 	}
-	if (!added) {
-		cli_error(CMD, "--localnet: no IPv4 subnet on %s", QUOTE(c->link->name));
+	c->scan4 = targets_has_family(&c->targets, AF_INET);
+	if (c->family != AF_INET) {
+		size_t i = 0;
+
+		c->discover6 = netsel_next_addr(&c->net, c->link->ifindex, AF_INET6, NL_ADDR_READY,
+						&i) != NULL;
+		c->scan6 |= c->discover6;
+	}
+	if (c->family == AF_INET6 && !c->discover6) {
+		cli_error(CMD, "--localnet -6: interface %s has no IPv6 address ready to send from",
+			  QUOTE(c->link->name));
+		return EXIT_TROUBLE;
+	}
+	if (!added && !c->discover6) {
+		cli_error(CMD, "--localnet: no IPv4 subnet on %s%s", QUOTE(c->link->name),
+			  c->family == AF_INET ? "" : ", and no IPv6 address ready");
 		return EXIT_TROUBLE;
 	}
 	return 0;
@@ -395,21 +486,68 @@ static int finish_targets(struct scan_cmd *c)
 	return 0;
 }
 
-/* The ARP sender address: -s, else netsel's default source for the first target. */
-static void choose_source(struct scan_cmd *c)
+/* -s of the family, else netsel's default source for target (:: when none). */
+static struct ipaddr source_for(const struct scan_cmd *c, const struct ipaddr *target)
 {
-	struct target_cursor cursor;
-	struct ipaddr first = {0};
-	uint32_t index;
+	const struct ipaddr *given = target->family == AF_INET ? &c->source4 : &c->source6;
 
-	c->cfg.source = c->source;
-	if (c->source_given)
+	if (given->family != AF_UNSPEC)
+		return *given;
+	return netsel_default_source(&c->net, c->link->ifindex, target, NULL);
+}
+
+/* Discovery's echo requests: from the link-local source, and from one address of each
+ * other IPv6 prefix of the interface, so hosts answer from their address there too. */
+static void choose_echo_sources(struct scan_cmd *c, const struct ipaddr *link_local)
+{
+	struct scan_config *cfg = &c->cfg;
+	const struct nl_addr *a;
+
+	cfg->echo_ident = (uint16_t)getpid();
+	cfg->echo_source[cfg->echo_count++] = link_local->v6;
+	if (c->source6.family != AF_UNSPEC)
 		return;
-	targets_cursor_start(&c->targets, &cursor);
-	if (!targets_cursor_next(&c->targets, &cursor, &first.v4, &index))
-		return;
-	first.family = AF_INET;
-	c->cfg.source = netsel_default_source(&c->net, c->link->ifindex, &first, NULL).v4;
+	for (size_t i = 0; cfg->echo_count < SCAN_ECHO_SOURCES_MAX &&
+	     (a = netsel_next_addr(&c->net, c->link->ifindex, AF_INET6, NL_ADDR_READY, &i));) {
+		bool seen = ipv6_is_link_local(&a->addr.v6);
+
+		for (unsigned k = 0; k < cfg->echo_count && !seen; k++) {
+			struct ipaddr have = ipaddr_v6(&cfg->echo_source[k]);
+
+			seen = ipaddr_in_subnet(&have, &a->addr, a->prefixlen);
+		}
+		if (!seen)
+			cfg->echo_source[cfg->echo_count++] = a->addr.v6;
+	}
+}
+
+/*
+ * The sender addresses: for ARP, -s or the default source for the first IPv4 target
+ * (0.0.0.0 when the interface has none: the RFC 5227 probe form, which hosts answer
+ * too); for NS, -s or the default source for the first IPv6 target, and a link-local
+ * one for link-local targets and ff02::1. An NS must come from an address of ours,
+ * which the neighbour answers to: none ready is an error.
+ */
+static int choose_sources(struct scan_cmd *c)
+{
+	struct ipaddr first, all_nodes = ipaddr_v6(&ipv6_all_nodes), link_local, global;
+
+	if (c->scan4 && targets_first(&c->targets, AF_INET, &first))
+		c->cfg.source = source_for(c, &first).v4;
+	if (!c->scan6)
+		return 0;
+	link_local = source_for(c, &all_nodes);
+	global = targets_first(&c->targets, AF_INET6, &first) ? source_for(c, &first) : link_local;
+	if (ipaddr_is_unspecified(&link_local) || ipaddr_is_unspecified(&global)) {
+		cli_error(CMD, "interface %s has no IPv6 address ready to send a Neighbor "
+			  "Solicitation from (is DAD still running?)", QUOTE(c->link->name));
+		return EXIT_TROUBLE;
+	}
+	c->cfg.source6 = global.v6;
+	c->cfg.source6_ll = link_local.v6;
+	if (c->discover6)
+		choose_echo_sources(c, &link_local);
+	return 0;
 }
 
 static int load_vendors(struct scan_cmd *c)
@@ -502,21 +640,38 @@ static void on_tick(void *ctx, const struct scan_progress *p)
 	c->progress_shown = true;
 }
 
-/* Sorted by address: target indexes are in address order. */
-static void print_sorted(struct scan_cmd *c, const struct scan_run *run)
+/* Sorted by address, IPv4 first: the listed targets' indexes are in address order,
+ * the found ones are sorted in. */
+static int print_sorted(struct scan_cmd *c, const struct scan_run *run)
 {
 	size_t count;
 	const struct scan_reply *replies = scan_run_replies(run, &count);
+	uint32_t *order = NULL;
 
-	for (uint32_t t = 0; t < c->targets.total; t++)
+	if (c->targets.found_count) {
+		order = malloc(c->targets.total * sizeof(*order));
+		if (!order) {
+			cli_error(CMD, "%s", strerror(ENOMEM));
+			return EXIT_TROUBLE;
+		}
+		targets_sorted(&c->targets, order);
+	}
+	for (uint32_t k = 0; k < c->targets.total; k++) {
+		uint32_t t = order ? order[k] : k;
+
 		for (uint32_t i = scan_run_first_reply(run, t); i != SCAN_NONE; i = replies[i].next)
 			show_reply(c, &replies[i]);
+	}
+	free(order);
+	return 0;
 }
 
 static void print_summary(const struct scan_cmd *c, const struct scan_run *run, uint64_t elapsed)
 {
 	struct scan_summary summary = {
 		.targets = c->targets.total,
+		.ipv6_targets = c->targets.ipv6_total + (uint32_t)c->targets.found_count,
+		.discovery = c->discover6,
 		.ifname = c->link->name,
 		.counters = scan_run_counters(run),
 		.filtered = c->vendor_pattern != NULL,
@@ -538,17 +693,32 @@ static void print_summary(const struct scan_cmd *c, const struct scan_run *run, 
  */
 static void open_rings(struct scan_cmd *c, struct txring **tx, struct rxring **rx)
 {
+	/* The EtherType of every frame sent; 0 when both families go out: the kernel then
+	 * reads each frame's own. An NS does not fit the default 128-byte slot. */
+	uint16_t protocol = c->cfg.vlan != VLAN_NONE ? ETHERTYPE_VLAN :
+			    c->scan4 && c->scan6 ? 0 : c->scan6 ? ETHERTYPE_IPV6 : ETHERTYPE_ARP;
+	unsigned frame_size = c->scan6 ? 2 * TXRING_DEFAULT_FRAME_SIZE : TXRING_DEFAULT_FRAME_SIZE;
+
 	*tx = NULL;
 	*rx = NULL;
 	if (c->targets.total < SCAN_RING_MIN_TARGETS)
 		return;
-	if (txring_open(&c->tx_ring, c->io.ifindex,
-			c->cfg.vlan == VLAN_NONE ? ETHERTYPE_ARP : ETHERTYPE_VLAN,
-			TXRING_DEFAULT_FRAME_SIZE, TXRING_DEFAULT_FRAMES, false) == 0)
+	if (txring_open(&c->tx_ring, c->io.ifindex, protocol, frame_size, TXRING_DEFAULT_FRAMES,
+			false) == 0)
 		*tx = &c->tx_ring;
 	if (rxring_attach(&c->rx_ring, c->io.fd, SCAN_RX_BLOCK_SIZE,
 			  SCAN_RX_RING_BYTES / SCAN_RX_BLOCK_SIZE, SCAN_RX_RETIRE_MS) == 0)
 		*rx = &c->rx_ring;
+}
+
+/* Only what the scan can use wakes it: ARP and NDP as asked, echo replies to discover. */
+static enum link_filter link_filter(const struct scan_cmd *c)
+{
+	if (!c->scan6)
+		return LINK_FILTER_ARP;
+	if (c->discover6)
+		return c->scan4 ? LINK_FILTER_ARP_NDP_ECHO : LINK_FILTER_NDP_ECHO;
+	return c->scan4 ? LINK_FILTER_ARP_NDP : LINK_FILTER_NDP;
 }
 
 static int run_scan(struct scan_cmd *c)
@@ -570,7 +740,7 @@ static int run_scan(struct scan_cmd *c)
 	/* Everything is checked; only now ask for the privilege and open the socket. */
 	status = cli_require_caps(CMD, CAPS_NET_RAW);
 	if (status == 0)
-		status = cli_open_link(CMD, &c->io, c->link->name, LINK_FILTER_ARP);
+		status = cli_open_link(CMD, &c->io, c->link->name, link_filter(c));
 	if (status == 0)
 		open_rings(c, &tx_ring, &rx_ring);
 	if (status == 0)
@@ -592,11 +762,9 @@ static int run_scan(struct scan_cmd *c)
 	scan_run_start(run, start);
 	err = scan_run_wait(run, &stop);
 	clear_progress(c);
-	if (!c->stream)
-		print_sorted(c, run);
+	status = c->stream ? EXIT_OK : print_sorted(c, run);
 	fflush(stdout);
 	print_summary(c, run, now_ns() - start);
-	status = EXIT_OK;
 	if (err) {
 		cli_error(CMD, "sending failed: %s", strerror(-err));
 		status = EXIT_TROUBLE;
@@ -645,7 +813,10 @@ int cmd_scan(int argc, char **argv)
 	if (status == 0)
 		status = parse_targets(&c);
 	if (status == 0)
-		status = cli_read_network(CMD, &c.nl, &c.net, NL_LINKS | NL_ADDRS | NL_ROUTES);
+		status = choose_families(&c);
+	if (status == 0)
+		status = cli_read_network(CMD, &c.nl, &c.net,
+					  NL_LINKS | NL_ADDRS | NL_ROUTES | NL_IPV4 | NL_IPV6);
 	if (status == 0)
 		status = choose_interface(&c);
 	if (status == 0 && c.localnet)
@@ -653,7 +824,7 @@ int cmd_scan(int argc, char **argv)
 	if (status == 0)
 		status = finish_targets(&c);
 	if (status == 0)
-		choose_source(&c);
+		status = choose_sources(&c);
 	if (status == 0)
 		status = load_vendors(&c);
 	if (status == 0)

@@ -14,7 +14,8 @@
 #include "output.h"
 #include "scan.h"
 
-/* "IP<TAB>MAC<TAB>VENDOR[<TAB>CONFLICT]"; in JSON ip, mac, vendor, rtt_ms, conflict. */
+/* "IP<TAB>MAC<TAB>VENDOR[<TAB>CONFLICT]", IPv6 in RFC 5952 form; in JSON ip, mac,
+ * vendor, rtt_ms, conflict, family ("ipv4" or "ipv6"). */
 void scan_out_reply(struct out *o, const struct scan_reply *r, const char *vendor);
 
 /* The progress line (a terminal only), rewritten in place; clear it before anything
@@ -24,6 +25,8 @@ void scan_out_clear_progress(FILE *err);
 
 struct scan_summary {
 	uint32_t targets;
+	uint32_t ipv6_targets; /* of them (found ones included) */
+	bool discovery;        /* --localnet over IPv6 ran */
 	const char *ifname;
 	const struct scan_counters *counters;
 	bool filtered;       /* --vendor: say how many replies were shown */
@@ -31,8 +34,9 @@ struct scan_summary {
 	uint64_t elapsed_ns;
 };
 
-/* "arpkit scan: N targets on IF, N responders[ (N shown)], N conflicts; N frames sent
- * in N rounds, T s", and the send stalls and kernel drops when there were any. */
+/* "arpkit scan: N targets[ (N IPv4, N IPv6)] on IF, N responders[ (N shown)], N
+ * conflicts; N frames sent in N rounds, T s", what IPv6 discovery found, and the send
+ * stalls and kernel drops when there were any. */
 void scan_out_summary(FILE *err, const struct scan_summary *s);
 
 #endif

@@ -96,14 +96,15 @@ import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 assert len(rows) == 4, rows
 for r in rows:
-    assert set(r) == {"ip", "mac", "vendor", "rtt_ms", "conflict"}, r
+    assert set(r) == {"ip", "mac", "vendor", "rtt_ms", "conflict", "family"}, r
+    assert r["family"] == "ipv4", r
     assert r["conflict"] == (r["ip"] == "10.50.0.30"), r
     assert isinstance(r["rtt_ms"], float) and 0 <= r["rtt_ms"] < 1000, r
 assert [r["ip"] for r in rows] == ["10.50.0.10", "10.50.0.20", "10.50.0.30", "10.50.0.30"]
 EOF
-		t_pass "--json: one object per reply with ip, mac, vendor, rtt_ms, conflict"
+		t_pass "--json: one object per reply with ip, mac, vendor, rtt_ms, conflict, family"
 	else
-		t_fail "--json: one object per reply with ip, mac, vendor, rtt_ms, conflict" "$(cat "$out")"
+		t_fail "--json: one object per reply with ip, mac, vendor, rtt_ms, conflict, family" "$(cat "$out")"
 	fi
 }
 

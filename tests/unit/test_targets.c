@@ -1,4 +1,5 @@
-/* Target lists: parsing, merging, the O(1) index, and files with bad lines. */
+/* Target lists: parsing, merging, the O(1) index, files with bad lines; IPv6 items
+ * beside IPv4 ones, and addresses found during a scan. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,11 +21,50 @@ static struct in_addr addr(const char *text)
 	return a;
 }
 
+static struct ipaddr ip(const char *text)
+{
+	struct ipaddr a;
+
+	assert_int_equal(ipaddr_parse(text, AF_UNSPEC, &a), 0);
+	return a;
+}
+
 static uint32_t index_of(const struct targets *t, const char *text)
 {
-	uint32_t index;
+	struct ipaddr a = ip(text);
+	uint32_t index, index4;
 
-	return targets_index_of(t, addr(text), &index) ? index : UINT32_MAX;
+	if (!targets_index_of(t, &a, &index))
+		return UINT32_MAX;
+	if (a.family == AF_INET) {
+		assert_true(targets_index_of_ipv4(t, a.v4, &index4));
+		assert_int_equal(index4, index);
+	}
+	return index;
+}
+
+/* The walk and the index agree on every target; returns the count walked. */
+static uint32_t walk(const struct targets *t)
+{
+	struct target_cursor c;
+	struct ipaddr a, previous = {0};
+	uint32_t index, found, count = 0;
+
+	targets_cursor_start(t, &c);
+	while (targets_cursor_next(t, &c, &a, &index)) {
+		assert_int_equal(index, count);
+		assert_true(targets_index_of(t, &a, &found));
+		assert_int_equal(found, index);
+		if (count && index < t->listed && a.family == previous.family)
+			assert_true(a.family == AF_INET ?
+				    ntohl(a.v4.s_addr) > ntohl(previous.v4.s_addr) :
+				    memcmp(&a.v6, &previous.v6, 16) > 0);
+		if (count && index < t->listed)
+			assert_true(a.family >= previous.family); /* IPv4 first */
+		previous = a;
+		count++;
+	}
+	return count;
 }
 
 static void test_specs(void **state)
@@ -78,7 +118,7 @@ static void test_cursor_matches_index(void **state)
 {
 	struct targets t;
 	struct target_cursor c;
-	struct in_addr a;
+	struct ipaddr a;
 	uint32_t index, count = 0, found, previous = 0;
 
 	(void)state;
@@ -95,11 +135,12 @@ static void test_cursor_matches_index(void **state)
 	targets_cursor_start(&t, &c);
 	while (targets_cursor_next(&t, &c, &a, &index)) {
 		assert_int_equal(index, count);
-		assert_true(targets_index_of(&t, a, &found));
+		assert_int_equal(a.family, AF_INET);
+		assert_true(targets_index_of(&t, &a, &found));
 		assert_int_equal(found, index);
 		if (count)
-			assert_true(ntohl(a.s_addr) > previous);
-		previous = ntohl(a.s_addr);
+			assert_true(ntohl(a.v4.s_addr) > previous);
+		previous = ntohl(a.v4.s_addr);
 		count++;
 	}
 	assert_int_equal(count, t.total);
@@ -203,14 +244,14 @@ static void test_empty_list(void **state)
 {
 	struct targets t;
 	struct target_cursor cursor;
-	struct in_addr a;
+	struct ipaddr a;
 	uint32_t index;
 
 	(void)state;
 	targets_init(&t);
 	assert_int_equal(targets_finish(&t), 0);
 	assert_int_equal(t.total, 0);
-	assert_false(targets_index_of(&t, addr("192.0.2.1"), &index));
+	assert_false(targets_index_of_ipv4(&t, addr("192.0.2.1"), &index));
 	targets_cursor_start(&t, &cursor);
 	assert_false(targets_cursor_next(&t, &cursor, &a, &index));
 	targets_free(&t);
@@ -251,6 +292,140 @@ static void test_bounded_file(void **state)
 	free(text);
 }
 
+static void test_ipv6_specs(void **state)
+{
+	struct targets t;
+	static const char *bad[] = {
+		"2001:db8::/129", "2001:db8::/", "/112", "2001:db8::1-", "2001:db8::1-10.0.0.1",
+		"10.0.0.1-2001:db8::1", "[2001:db8::1]", "2001:db8::1%eth0", "2001:db8::g",
+		"2001:db8::/+112", "2001:db8::/ 112",
+	};
+	static const char *unscannable[] = {
+		"::", "::1", "::ffff:10.0.0.1", "::10.0.0.1", "ff02::1", "ff02::1:ff00:0/112",
+		"::/112", "2001:db8::1-ff02::1",
+	};
+
+	(void)state;
+	targets_init(&t);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(targets_add_spec(&t, bad[i]), -EINVAL);
+	for (size_t i = 0; i < sizeof(unscannable) / sizeof(unscannable[0]); i++)
+		assert_int_equal(targets_add_spec(&t, unscannable[i]), -EADDRNOTAVAIL);
+	assert_int_equal(targets_add_spec(&t, "2001:db8::5-2001:db8::1"), -ERANGE);
+	assert_int_equal(targets_add_spec(&t, "2001:db8::/111"), -EMSGSIZE);
+	assert_int_equal(targets_add_spec(&t, "2001:db8::1/64"), -EMSGSIZE);
+	assert_int_equal(targets_add_spec(&t, "2001:db8::1-2001:db8::1:1"), -EMSGSIZE);
+	assert_int_equal(targets_add_spec(&t, "2001:db8:9::1-2001:db8:9::1:0"), 0); /* 65,536 */
+	assert_int_equal(targets_add_spec(&t, "2001:db8::-2001:db8::ffff"), 0);
+	assert_int_equal(targets_add_spec(&t, "2001:db8:1::17/112"), 0);
+	assert_int_equal(targets_add_spec(&t, "fe80::1"), 0);
+	assert_int_equal(targets_finish(&t), 0);
+	assert_int_equal(t.total, 3 * 65536 + 1);
+	assert_int_equal(t.ipv4_total, 0);
+	assert_int_equal(t.ipv6_total, t.total);
+	assert_int_equal(index_of(&t, "2001:db8::"), 0);
+	assert_int_equal(index_of(&t, "2001:db8::ffff"), 65535);
+	assert_int_equal(index_of(&t, "2001:db8:1::"), 65536);
+	assert_int_equal(index_of(&t, "2001:db8:1::ffff"), 2 * 65536 - 1);
+	assert_int_equal(index_of(&t, "2001:db8:9::1:0"), 3 * 65536 - 1);
+	assert_int_equal(index_of(&t, "fe80::1"), 3 * 65536);
+	assert_int_equal(index_of(&t, "2001:db8::1:0"), UINT32_MAX);
+	assert_int_equal(index_of(&t, "fe80::2"), UINT32_MAX);
+	assert_int_equal(walk(&t), t.total);
+	targets_free(&t);
+}
+
+/* Both families in one list: IPv4 first; a range across a 2^64 boundary. */
+static void test_mixed_families(void **state)
+{
+	struct targets t;
+
+	(void)state;
+	targets_init(&t);
+	assert_int_equal(targets_add_spec(&t, "2001:db8:0:1::1"), 0);
+	assert_int_equal(targets_add_spec(&t, "255.255.255.255"), 0);
+	assert_int_equal(targets_add_spec(&t, "2001:db8::ffff:ffff:ffff:fff0-2001:db8:0:1::f"), 0);
+	assert_int_equal(targets_add_spec(&t, "10.0.0.0/30"), 0);
+	assert_int_equal(targets_finish(&t), 0);
+	assert_int_equal(t.ipv4_total, 5);
+	assert_int_equal(t.ipv6_total, 32);
+	assert_int_equal(t.range_count, 4);
+	assert_int_equal(index_of(&t, "10.0.0.0"), 0);
+	assert_int_equal(index_of(&t, "255.255.255.255"), 4);
+	assert_int_equal(index_of(&t, "2001:db8::ffff:ffff:ffff:fff0"), 5);
+	assert_int_equal(index_of(&t, "2001:db8::ffff:ffff:ffff:ffff"), 20);
+	assert_int_equal(index_of(&t, "2001:db8:0:1::"), 21);
+	assert_int_equal(index_of(&t, "2001:db8:0:1::1"), 22); /* inside: merged */
+	assert_int_equal(index_of(&t, "2001:db8:0:1::f"), 36);
+	assert_int_equal(index_of(&t, "::ffff:10.0.0.1"), UINT32_MAX); /* not the IPv4 one */
+	assert_int_equal(walk(&t), 37);
+	targets_free(&t);
+}
+
+/* Addresses found during a scan: after the listed ones, O(1) too, in address order
+ * for the output, bounded. */
+static void test_found(void **state)
+{
+	struct targets t;
+	struct ipaddr a;
+	uint32_t index, order[16];
+	static const char *const found[] = {
+		"fe80::9", "2001:db8::50", "fe80::1", "2001:db8::1",
+	};
+
+	(void)state;
+	targets_init(&t);
+	a = ip("fe80::1");
+	assert_int_equal(targets_add_found(&t, &a, &index), -EINVAL); /* not finished */
+	assert_int_equal(targets_add_spec(&t, "2001:db8::10-2001:db8::11"), 0);
+	assert_int_equal(targets_add_spec(&t, "192.0.2.1"), 0);
+	assert_int_equal(targets_finish(&t), 0);
+	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++) {
+		a = ip(found[i]);
+		assert_int_equal(targets_add_found(&t, &a, &index), 1);
+		assert_int_equal(index, 3 + i);
+	}
+	a = ip("2001:db8::11"); /* listed already */
+	assert_int_equal(targets_add_found(&t, &a, &index), 0);
+	assert_int_equal(index, 2);
+	a = ip("fe80::9"); /* found already */
+	assert_int_equal(targets_add_found(&t, &a, &index), 0);
+	assert_int_equal(index, 3);
+	a = ip("ff02::1");
+	assert_int_equal(targets_add_found(&t, &a, &index), -EINVAL);
+	assert_int_equal(t.total, 7);
+	assert_int_equal(t.listed, 3);
+	assert_int_equal(index_of(&t, "fe80::1"), 5);
+	assert_int_equal(walk(&t), 7);
+	targets_sorted(&t, order);
+	/* 192.0.2.1, 2001:db8::1, ::10, ::11, ::50, fe80::1, fe80::9 */
+	static const uint32_t want[] = {0, 6, 1, 2, 4, 5, 3};
+	assert_memory_equal(order, want, sizeof(want));
+	targets_free(&t);
+}
+
+static void test_found_bounded(void **state)
+{
+	struct targets t;
+	struct ipaddr a = ip("2001:db8::");
+	uint32_t index;
+
+	(void)state;
+	targets_init(&t);
+	assert_int_equal(targets_finish(&t), 0);
+	for (uint32_t i = 0; i < TARGETS_FOUND_MAX; i++) {
+		a.v6.s6_addr[12] = (uint8_t)(i >> 8);
+		a.v6.s6_addr[13] = (uint8_t)i;
+		assert_int_equal(targets_add_found(&t, &a, &index), 1);
+	}
+	a.v6.s6_addr[11] = 1;
+	assert_int_equal(targets_add_found(&t, &a, &index), -E2BIG);
+	assert_int_equal(t.total, TARGETS_FOUND_MAX);
+	assert_int_equal(index_of(&t, "2001:db8::1:0"), 1); /* indexes in the order found */
+	assert_int_equal(index_of(&t, "2001:db8::ffff:0"), 65535);
+	targets_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +437,10 @@ int main(void)
 		cmocka_unit_test(test_empty_list),
 		cmocka_unit_test(test_bounded_file),
 		cmocka_unit_test(test_clean_file),
+		cmocka_unit_test(test_ipv6_specs),
+		cmocka_unit_test(test_mixed_families),
+		cmocka_unit_test(test_found),
+		cmocka_unit_test(test_found_bounded),
 	};
 
 	return cmocka_run_group_tests_name("targets", tests, NULL, NULL);
