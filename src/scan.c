@@ -113,9 +113,9 @@ static const char usage_text[] =
 	"\n"
 	"Output: one line per reply, 'IP<TAB>MAC<TAB>VENDOR' (IPv4 first, IPv6 in RFC 5952\n"
 	"form), with a fourth field 'CONFLICT' on every line of an address more than one\n"
-	"MAC answered. Only silent\n"
-	"targets are asked again; the scan ends once every target answered or the last\n"
-	"request's timeout is over. A summary goes to stderr.\n"
+	"MAC answered. Only silent targets are asked again; the scan ends once every\n"
+	"target answered (and, with --localnet over IPv6, the last echo's timeout is\n"
+	"over) or the last request's timeout is over. A summary goes to stderr.\n"
 	"Exit status: 0 the scan completed (whatever the number of replies), 2 usage or\n"
 	"system error (bad input: nothing is sent), or interrupted.\n";
 
