@@ -16,24 +16,78 @@ static bool from_self(const struct arping_match *m, const struct arp_frame *f)
  * Broadcast replies are allowed because RFC 5227 2.6 lets hosts broadcast them. */
 static bool addressed_to_us(const struct arping_match *m, const struct arp_frame *f)
 {
-	return f->tpa.s_addr == m->source.s_addr && mac_equal(&f->tha, &m->self) &&
+	return f->tpa.s_addr == m->source.v4.s_addr && mac_equal(&f->tha, &m->self) &&
 	       (mac_equal(&f->eth.dst, &m->self) || mac_is_broadcast(&f->eth.dst));
 }
 
 enum arping_verdict arping_classify(const struct arping_match *m, const struct arp_frame *f)
 {
+	struct in_addr target = m->target.v4;
+
 	/* The interface is untagged: a tagged frame belongs to a VLAN we are not on. */
 	if (f->eth.vlan != VLAN_NONE || from_self(m, f))
 		return ARPING_IGNORE;
 	if (m->dad) {
-		if (f->spa.s_addr == m->target.s_addr)
+		if (f->spa.s_addr == target.s_addr)
 			return ARPING_CLAIM;
-		if (f->op == ARP_OP_REQUEST && f->spa.s_addr == 0 &&
-		    f->tpa.s_addr == m->target.s_addr)
+		if (f->op == ARP_OP_REQUEST && f->spa.s_addr == 0 && f->tpa.s_addr == target.s_addr)
 			return ARPING_RIVAL_PROBE;
 		return ARPING_IGNORE;
 	}
-	if (f->op == ARP_OP_REPLY && f->spa.s_addr == m->target.s_addr && addressed_to_us(m, f))
+	if (f->op == ARP_OP_REPLY && f->spa.s_addr == target.s_addr && addressed_to_us(m, f))
+		return ARPING_REPLY;
+	return ARPING_IGNORE;
+}
+
+static bool in6_equal(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+struct mac arping_ndp_sender(const struct ndp_msg *f)
+{
+	if (f->type == NDP_NEIGHBOR_ADVERT && f->has_target_lladdr)
+		return f->target_lladdr;
+	if (f->type != NDP_NEIGHBOR_ADVERT && f->has_source_lladdr)
+		return f->source_lladdr;
+	return f->eth.src;
+}
+
+/* RFC 7527: a probe for TARGET carrying the nonce ours carry is one of ours. */
+static bool our_probe(const struct arping_match *m, const struct ndp_msg *f)
+{
+	return f->has_nonce && memcmp(f->nonce, m->nonce, NDP_NONCE_LEN) == 0;
+}
+
+static enum arping_verdict classify_ndp_dad(const struct arping_match *m,
+					    const struct ndp_msg *f)
+{
+	const struct in6_addr *target = &m->target.v6;
+
+	if (f->type == NDP_NEIGHBOR_ADVERT)
+		return in6_equal(&f->target, target) ? ARPING_CLAIM : ARPING_IGNORE;
+	if (f->type != NDP_NEIGHBOR_SOLICIT)
+		return ARPING_IGNORE;
+	if (in6_equal(&f->ip.src, target))
+		return ARPING_CLAIM;
+	if (ipv6_is_unspecified(&f->ip.src) && in6_equal(&f->target, target) && !our_probe(m, f))
+		return ARPING_RIVAL_PROBE;
+	return ARPING_IGNORE;
+}
+
+enum arping_verdict arping_classify_ndp(const struct arping_match *m, const struct ndp_msg *f)
+{
+	struct mac sender = arping_ndp_sender(f);
+
+	if (f->eth.vlan != VLAN_NONE)
+		return ARPING_IGNORE;
+	if (m->dad)
+		return classify_ndp_dad(m, f);
+	if (mac_equal(&f->eth.src, &m->self) || mac_equal(&sender, &m->self))
+		return ARPING_IGNORE;
+	if (f->type == NDP_NEIGHBOR_ADVERT && (f->flags & NDP_NA_SOLICITED) &&
+	    in6_equal(&f->target, &m->target.v6) && in6_equal(&f->ip.dst, &m->source.v6) &&
+	    mac_equal(&f->eth.dst, &m->self))
 		return ARPING_REPLY;
 	return ARPING_IGNORE;
 }
@@ -193,6 +247,7 @@ void arping_clock_answered(struct arping_clock *c, uint64_t now_ns)
 
 struct arping_run {
 	struct arping_config cfg;
+	int family;                      /* of the addresses: AF_UNSPEC until the first */
 	struct link *link;               /* borrowed */
 	arping_observer *observer;
 	void *observer_ctx;
@@ -212,6 +267,7 @@ void arping_config_default(struct arping_config *cfg, enum arping_mode mode)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mode = mode;
 	cfg->interval_ns = NS_PER_SEC;
+	cfg->na_flags = NDP_NA_OVERRIDE;
 }
 
 int arping_run_create(struct arping_run **out, const struct arping_config *cfg,
@@ -229,8 +285,6 @@ int arping_run_create(struct arping_run **out, const struct arping_config *cfg,
 	run->cfg = *cfg;
 	if (!run->cfg.clock)
 		run->cfg.clock = now_ns;
-	if (run->cfg.mode == ARPING_MODE_DAD && run->cfg.count == 0)
-		run->cfg.count = ARPING_PROBE_NUM;
 	run->link = link;
 	*out = run;
 	return 0;
@@ -295,10 +349,10 @@ int arping_run_add(struct arping_run *run, const struct ipaddr *addr,
 
 	if (run->started)
 		return -EINVAL;
-	/* The one family spoken so far; IPv6 (Neighbor Discovery) comes next. */
-	if (addr->family != AF_INET)
+	if (addr->family != AF_INET && addr->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	if (run->cfg.mode != ARPING_MODE_DAD && source->family != addr->family)
+	if ((run->family != AF_UNSPEC && addr->family != run->family) ||
+	    (run->cfg.mode != ARPING_MODE_DAD && source->family != addr->family))
 		return -EINVAL;
 	if (target_by_addr(run, addr))
 		return 0;
@@ -315,13 +369,48 @@ int arping_run_add(struct arping_run *run, const struct ipaddr *addr,
 	t->addr = *addr;
 	t->source = run->cfg.mode == ARPING_MODE_DAD ? ipaddr_any(addr->family) : *source;
 	arping_tally_init(&t->tally);
+	run->family = addr->family;
 	return 0;
+}
+
+int arping_run_join(struct arping_run *run)
+{
+	struct mac all_nodes = ipv6_multicast_mac(&ipv6_all_nodes);
+	int err;
+
+	if (run->family != AF_INET6 || run->cfg.mode != ARPING_MODE_DAD)
+		return 0;
+	err = link_join_multicast(run->link, &all_nodes);
+	for (size_t i = 0; i < run->targets.count && !err; i++) {
+		struct in6_addr group = ipv6_solicited_node(&run->targets.items[i].addr.v6);
+		struct mac group_mac = ipv6_multicast_mac(&group);
+
+		err = link_join_multicast(run->link, &group_mac);
+	}
+	return err;
 }
 
 
 static uint64_t shorter(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
+}
+
+/* DAD's probes and spacing when the config leaves them to the family's RFC: ARP
+ * RFC 5227's three randomly spaced probes (interval 0); NDP RFC 4862's
+ * DupAddrDetectTransmits probes RetransTimer apart. */
+static unsigned dad_probes(const struct arping_run *run)
+{
+	if (run->cfg.count)
+		return run->cfg.count;
+	return run->family == AF_INET6 ? ARPING_NDP_DAD_TRANSMITS : ARPING_PROBE_NUM;
+}
+
+static uint64_t dad_interval(const struct arping_run *run)
+{
+	if (run->cfg.interval_ns || run->family != AF_INET6)
+		return run->cfg.interval_ns;
+	return ARPING_NDP_RETRANS_TIMER_NS;
 }
 
 int arping_run_start(struct arping_run *run, uint64_t now)
@@ -340,16 +429,18 @@ int arping_run_start(struct arping_run *run, uint64_t now)
 								? cfg->interval_ns : ARPING_MIN_LINGER_NS;
 	k->settle_ns = cfg->full_linger ? UINT64_MAX : shorter(cfg->interval_ns, ARPING_SETTLE_NS);
 	if (cfg->mode == ARPING_MODE_DAD) {
-		int err = arping_dad_plan(&run->plan, cfg->count, cfg->interval_ns, cfg->deadline_ns,
-					  cfg->draws);
+		struct arping_dad_plan *plan = &run->plan;
+		int err = arping_dad_plan(plan, dad_probes(run), dad_interval(run),
+					  cfg->deadline_ns, cfg->draws);
 
 		if (err)
 			return err;
+		k->count = plan->probes;
 		/* Every frame from the address counts until the plan's end, not only a first. */
 		k->settle_ns = UINT64_MAX;
 		if (!cfg->linger_ns)
-			k->linger_ns = run->plan.end_ns - run->plan.offset_ns[cfg->count - 1];
-		first_send = now + run->plan.offset_ns[0];
+			k->linger_ns = plan->end_ns - plan->offset_ns[plan->probes - 1];
+		first_send = now + plan->offset_ns[0];
 	}
 	arping_clock_start(k, now, first_send);
 	run->started = true;
@@ -368,26 +459,60 @@ bool arping_run_done(const struct arping_run *run)
 	return true;
 }
 
-/* The frame this run sends for t, by family and mode; its length. */
+enum arping_frame arping_run_frame(const struct arping_run *run,
+				   const struct arping_target *target)
+{
+	bool ndp = target->addr.family == AF_INET6;
+
+	switch (run->cfg.mode) {
+	case ARPING_MODE_DAD:
+		return ndp ? ARPING_FRAME_DAD_NS : ARPING_FRAME_ARP_PROBE;
+	case ARPING_MODE_UNSOLICITED_REPLY:
+		return ndp ? ARPING_FRAME_UNSOLICITED_NA : ARPING_FRAME_ARP_REPLY;
+	case ARPING_MODE_UNSOLICITED_REQUEST:
+		/* An NS for our own address from it would reach only that address's
+		 * solicited-node group and teach nobody anything: IPv6's gratuitous form
+		 * is the NA. */
+		if (ndp && ipaddr_equal(&target->addr, &target->source))
+			return ARPING_FRAME_UNSOLICITED_NA;
+		return ndp ? ARPING_FRAME_NS : ARPING_FRAME_ARP_REQUEST;
+	case ARPING_MODE_PING:
+	default:
+		return ndp ? ARPING_FRAME_NS : ARPING_FRAME_ARP_REQUEST;
+	}
+}
+
+/* The frame this run sends for t; its length. */
 static size_t build_frame(const struct arping_run *run, const struct arping_target *t,
 			  uint8_t *buf)
 {
 	const struct mac *self = &run->link->mac;
 	struct arp_frame f;
+	struct ndp_msg m;
 
-	switch (run->cfg.mode) {
-	case ARPING_MODE_DAD:
+	switch (arping_run_frame(run, t)) {
+	case ARPING_FRAME_ARP_PROBE:
 		arp_make_probe(&f, self, t->addr.v4);
 		break;
-	case ARPING_MODE_UNSOLICITED_REPLY:
+	case ARPING_FRAME_ARP_REPLY:
 		arp_make_announce_reply(&f, self, t->source.v4);
 		f.tpa = t->addr.v4;
 		break;
-	case ARPING_MODE_PING:
-	case ARPING_MODE_UNSOLICITED_REQUEST:
-	default:
+	case ARPING_FRAME_ARP_REQUEST:
 		arp_make_request(&f, self, t->source.v4, t->addr.v4, &mac_broadcast);
 		break;
+	case ARPING_FRAME_NS:
+		ndp_make_ns(&m, self, &t->source.v6, &t->addr.v6, NULL);
+		return ndp_encode(&m, buf, FRAME_MAX);
+	case ARPING_FRAME_DAD_NS:
+		ndp_make_dad_ns(&m, self, &t->addr.v6);
+		m.has_nonce = true;
+		memcpy(m.nonce, run->cfg.nonce, NDP_NONCE_LEN);
+		return ndp_encode(&m, buf, FRAME_MAX);
+	case ARPING_FRAME_UNSOLICITED_NA:
+	default:
+		ndp_make_unsolicited_na(&m, self, &t->source.v6, run->cfg.na_flags);
+		return ndp_encode(&m, buf, FRAME_MAX);
 	}
 	return arp_encode(&f, buf, FRAME_MAX);
 }
@@ -453,11 +578,21 @@ int arping_run_step(struct arping_run *run, uint64_t now, uint64_t *wake)
 	}
 }
 
-/* Which target a frame is about, and the verdict on it. ARP: the sender IP names the
- * address (a reply, a claim), or for a probe (sender 0.0.0.0) the target IP. */
-static enum arping_verdict classify_frame(const struct arping_run *run,
-					  const struct link_rx_frame *frame,
-					  struct arping_target **about, struct mac *sender)
+static void match_for(const struct arping_run *run, const struct arping_target *t,
+		      struct arping_match *match)
+{
+	match->target = t->addr;
+	match->source = t->source;
+	match->self = run->link->mac;
+	match->dad = run->cfg.mode == ARPING_MODE_DAD;
+	memcpy(match->nonce, run->cfg.nonce, NDP_NONCE_LEN);
+}
+
+/* ARP: the sender IP names the address (a reply, a claim), or for a probe (sender
+ * 0.0.0.0) the target IP. */
+static enum arping_verdict classify_arp(const struct arping_run *run,
+					const struct link_rx_frame *frame,
+					struct arping_target **about, struct mac *sender)
 {
 	struct arping_match match;
 	struct arp_frame f;
@@ -473,12 +608,43 @@ static enum arping_verdict classify_frame(const struct arping_run *run,
 	}
 	if (!*about)
 		return ARPING_IGNORE;
-	match.target = (*about)->addr.v4;
-	match.source = (*about)->source.v4;
-	match.self = run->link->mac;
-	match.dad = run->cfg.mode == ARPING_MODE_DAD;
+	match_for(run, *about, &match);
 	*sender = f.sha;
 	return arping_classify(&match, &f);
+}
+
+/* NDP: the target field names the address (an NA, a probe, a solicitation), else
+ * the IPv6 source (a solicitation from the address itself). */
+static enum arping_verdict classify_ndp(const struct arping_run *run,
+					const struct link_rx_frame *frame,
+					struct arping_target **about, struct mac *sender)
+{
+	struct arping_match match;
+	struct ndp_msg m;
+	struct ipaddr named;
+
+	if (ndp_decode(frame->data, frame->len, &m) < 0)
+		return ARPING_IGNORE;
+	named = ipaddr_v6(&m.target);
+	*about = target_by_addr(run, &named);
+	if (!*about) {
+		named = ipaddr_v6(&m.ip.src);
+		*about = target_by_addr(run, &named);
+	}
+	if (!*about)
+		return ARPING_IGNORE;
+	match_for(run, *about, &match);
+	*sender = arping_ndp_sender(&m);
+	return arping_classify_ndp(&match, &m);
+}
+
+/* Which target a frame is about, and the verdict on it, by the run's family. */
+static enum arping_verdict classify_frame(const struct arping_run *run,
+					  const struct link_rx_frame *frame,
+					  struct arping_target **about, struct mac *sender)
+{
+	return run->family == AF_INET6 ? classify_ndp(run, frame, about, sender)
+				       : classify_arp(run, frame, about, sender);
 }
 
 void arping_run_on_frame(struct arping_run *run, const struct link_rx_frame *frame)

@@ -1,21 +1,22 @@
 /*
- * The ARP ping engine: who answers for an address (every MAC, each reply with its
- * round-trip time), is it free (RFC 5227 duplicate address detection), and the
- * unsolicited frames iputils arping scripts send.
+ * The ping engine, for ARP (IPv4) and Neighbor Discovery (IPv6): who answers for an
+ * address (every MAC, each reply with its round-trip time), is it free (duplicate
+ * address detection: RFC 5227 for IPv4, RFC 4862 with RFC 7527's nonce for IPv6),
+ * and the unsolicited frames iputils arping scripts send.
  *
  * Its parts are pure and tested one by one: which received frames count as replies
- * or as duplicate-address conflicts (arping_classify), the bookkeeping of every
- * responder (arping_tally), the RFC 5227 probe schedule (arping_dad_plan), and the
- * clock that says when to send and when to stop (arping_clock). The run at the end
- * puts them together as a state machine over one borrowed link, for one address
- * (ping) or several at once (audit asks for each VIP): arping_run_step() sends what
- * is due and says when it next wants to run, arping_run_on_frame() takes what
- * arrived, and arping_run_wait() does both in lib/loop's wait.
+ * or as duplicate-address conflicts (arping_classify for ARP, arping_classify_ndp for
+ * NDP), the bookkeeping of every responder (arping_tally), the DAD probe schedule
+ * (arping_dad_plan), and the clock that says when to send and when to stop
+ * (arping_clock). The run at the end puts them together as a state machine over one
+ * borrowed link, for one address (ping) or several at once (audit asks for each
+ * VIP): arping_run_step() sends what is due and says when it next wants to run,
+ * arping_run_on_frame() takes what arrived, and arping_run_wait() does both in
+ * lib/loop's wait.
  *
- * The addresses are family-tagged (struct ipaddr) so that a second family (IPv6
- * Neighbor Discovery) slots in beside ARP: only the frames built and the
- * classification of what arrives depend on the family; tally, plan, clock and run
- * do not.
+ * The addresses are family-tagged (struct ipaddr): only the frames built
+ * (arping_run_frame says which) and the classification of what arrives depend on the
+ * family; tally, plan, clock and run do not.
  */
 #ifndef ARPKIT_ARPING_H
 #define ARPKIT_ARPING_H
@@ -36,22 +37,29 @@
 #define ARPING_PROBE_MAX_NS 2000000000ull     /* and at most */
 #define ARPING_ANNOUNCE_WAIT_NS 2000000000ull /* listen after the last probe */
 
+/* RFC 4862 section 5.1 and RFC 4861 section 10 defaults for IPv6 DAD: one probe
+ * (DupAddrDetectTransmits), and RetransTimer between probes and after the last. */
+#define ARPING_NDP_DAD_TRANSMITS 1
+#define ARPING_NDP_RETRANS_TIMER_NS 1000000000ull
+
 #define ARPING_DAD_MAX_PROBES 100
 #define ARPING_MAX_RESPONDERS 64
 
 /* What this run is listening for. */
 struct arping_match {
-	struct in_addr target;  /* the address asked about */
-	struct in_addr source;  /* our sender IP in the requests (0.0.0.0 allowed) */
+	struct ipaddr target;   /* the address asked about */
+	struct ipaddr source;   /* our sender address in the requests (0.0.0.0 allowed) */
 	struct mac self;        /* our interface's MAC */
 	bool dad;               /* duplicate address detection rules */
+	uint8_t nonce[NDP_NONCE_LEN]; /* DAD over NDP: the nonce our probes carry */
 };
 
 enum arping_verdict {
 	ARPING_IGNORE,          /* not about this run */
-	ARPING_REPLY,           /* a genuine reply: op reply, from TARGET, addressed to us */
-	ARPING_CLAIM,           /* DAD: another MAC sends ARP with sender IP == TARGET */
-	ARPING_RIVAL_PROBE,     /* DAD: another MAC probes for TARGET at the same time */
+	ARPING_REPLY,           /* a genuine reply: ARP reply or solicited NA, from TARGET,
+				 * addressed to us */
+	ARPING_CLAIM,           /* DAD: another MAC uses TARGET (ARP from it, an NA for it) */
+	ARPING_RIVAL_PROBE,     /* DAD: another node probes for TARGET at the same time */
 };
 
 /*
@@ -61,6 +69,26 @@ enum arping_verdict {
  * for TARGET, from a MAC that is not ours. Frames from our own MAC never count.
  */
 enum arping_verdict arping_classify(const struct arping_match *m, const struct arp_frame *f);
+
+/*
+ * Classify a decoded Neighbor Discovery message (ndp_decode has checked it: hop limit
+ * 255, checksum, RFC 4861's validity rules). Tagged frames never count.
+ * Ping: a Neighbor Advertisement for TARGET with the Solicited flag, sent to our
+ * source address at our MAC, not from our MAC (every holder answers our solicitation
+ * so; an unsolicited NA answers nothing).
+ * DAD (RFC 4862 5.4.3, 5.4.4, RFC 7527): any NA for TARGET is a claim; so is a
+ * solicitation from TARGET (someone uses it, as RFC 5227 counts ARP from it); a
+ * solicitation for TARGET from :: is a rival probe unless it carries our nonce (then
+ * it is our own probe looped back: a switch or a second port reflecting it). The
+ * nonce decides, not the MAC: a clone with our MAC probing for TARGET is a rival.
+ * A solicitation for TARGET from a unicast address is someone resolving it: not a
+ * conflict (RFC 4862 5.4.3).
+ */
+enum arping_verdict arping_classify_ndp(const struct arping_match *m, const struct ndp_msg *f);
+/* The MAC a Neighbor Discovery message speaks for, as a neighbour would learn it: its
+ * link-layer option (target for an NA, source for the others), else the Ethernet
+ * source. */
+struct mac arping_ndp_sender(const struct ndp_msg *f);
 
 struct arping_responder {
 	struct mac mac;
@@ -148,11 +176,26 @@ void arping_clock_answered(struct arping_clock *c, uint64_t now_ns);
 /* ---- The run: the parts above over one borrowed link ---- */
 
 enum arping_mode {
-	ARPING_MODE_PING,                /* requests "who-has TARGET tell SOURCE"; count replies */
-	ARPING_MODE_DAD,                 /* RFC 5227 probes from the unspecified address */
-	ARPING_MODE_UNSOLICITED_REQUEST, /* iputils -U: "who-has TARGET tell SOURCE" */
-	ARPING_MODE_UNSOLICITED_REPLY,   /* iputils -A: "SOURCE is-at our MAC", target IP TARGET,
-					  * target MAC ours (RFC 5944) */
+	ARPING_MODE_PING,                /* ask "who has TARGET" from SOURCE; count replies */
+	ARPING_MODE_DAD,                 /* probes from the unspecified address */
+	ARPING_MODE_UNSOLICITED_REQUEST, /* iputils -U: the request form (see arping_frame) */
+	ARPING_MODE_UNSOLICITED_REPLY,   /* iputils -A: the reply form */
+};
+
+/* The frame a run sends for an address, by mode and family. */
+enum arping_frame {
+	ARPING_FRAME_ARP_REQUEST,    /* ping, -U: "who-has TARGET tell SOURCE", broadcast */
+	ARPING_FRAME_ARP_PROBE,      /* DAD: "who-has TARGET tell 0.0.0.0" (RFC 5227) */
+	ARPING_FRAME_ARP_REPLY,      /* -A: "SOURCE is-at our MAC", target IP TARGET, target
+				      * MAC ours (RFC 5944), broadcast */
+	ARPING_FRAME_NS,             /* ping; -U with SOURCE != TARGET: NS for TARGET from
+				      * SOURCE with our MAC in the source link-layer option,
+				      * to TARGET's solicited-node group */
+	ARPING_FRAME_DAD_NS,         /* DAD: NS for TARGET from ::, to its solicited-node
+				      * group, no link-layer option, our nonce (RFC 7527) */
+	ARPING_FRAME_UNSOLICITED_NA, /* -A; -U with SOURCE == TARGET (IPv6 has one
+				      * gratuitous form): NA for SOURCE to ff02::1 with our
+				      * MAC in the target link-layer option, cfg.na_flags */
 };
 
 #define ARPING_MIN_LINGER_NS 1000000000ull /* the last frame gets at least this long */
@@ -161,9 +204,11 @@ enum arping_mode {
 
 struct arping_config {
 	enum arping_mode mode;
-	unsigned count;         /* frames to send (DAD: probes, default ARPING_PROBE_NUM);
-				 * 0: until the deadline or a stop */
-	uint64_t interval_ns;   /* between frames; DAD: 0 for the RFC 5227 random spacing */
+	unsigned count;         /* frames to send (DAD: probes, default ARPING_PROBE_NUM for
+				 * ARP, ARPING_NDP_DAD_TRANSMITS for NDP); 0: until the
+				 * deadline or a stop */
+	uint64_t interval_ns;   /* between frames; DAD: 0 for the family's RFC schedule (ARP:
+				 * RFC 5227's random spacing; NDP: RetransTimer) */
 	uint64_t deadline_ns;   /* from the start; 0: none (DAD: compresses the plan) */
 	/* After the last frame, listen this long at most; 0: the mode's default (one
 	 * interval, at least ARPING_MIN_LINGER_NS; DAD: the plan's listening). Once
@@ -173,13 +218,18 @@ struct arping_config {
 	uint64_t linger_ns;
 	bool full_linger;
 	bool stop_on_reply;     /* -f: the first reply ends the run */
-	uint32_t draws[ARPING_DAD_MAX_PROBES]; /* DAD with interval 0: uniform random values */
+	uint32_t draws[ARPING_DAD_MAX_PROBES]; /* ARP DAD with interval 0: uniform random values */
+	uint8_t nonce[NDP_NONCE_LEN]; /* NDP DAD: random bytes every probe carries (RFC 7527) */
+	uint8_t na_flags;       /* unsolicited NA: NDP_NA_OVERRIDE (the default; clear it for
+				 * an optimistic address, RFC 4429), NDP_NA_ROUTER when the
+				 * interface forwards (a router's NA without it makes
+				 * neighbours drop it as a router, RFC 4861 7.2.5) */
 	/* The time after a frame left the send call, which RTTs start from; NULL:
 	 * now_ns. Tests pass their own clock. */
 	uint64_t (*clock)(void);
 };
 
-/* Every field zero except mode and an interval of one second. */
+/* Every field zero except mode, an interval of one second and na_flags Override. */
 void arping_config_default(struct arping_config *cfg, enum arping_mode mode);
 
 /* What the run learnt about one address: every responder, and for DAD the first
@@ -231,21 +281,32 @@ struct arping_summary {
 
 struct arping_run;
 
-/* A run over link (borrowed, open with LINK_FILTER_ARP; its MAC is ours). 0,
- * -EINVAL (a config no run can follow: DAD with more than ARPING_DAD_MAX_PROBES
- * probes or with a source, a zero interval where one is needed) or -ENOMEM. */
+/* A run over link (borrowed, open with LINK_FILTER_ARP for IPv4 addresses,
+ * LINK_FILTER_NDP for IPv6 ones; its MAC is ours). 0, -EINVAL (a config no run can
+ * follow: DAD with more than ARPING_DAD_MAX_PROBES probes, a zero interval where
+ * one is needed) or -ENOMEM. */
 int arping_run_create(struct arping_run **run, const struct arping_config *cfg,
 		      struct link *link);
 /* An address to ask about, and the source to ask from (DAD: ignored, always the
- * unspecified address). Before the start; the same address twice counts once. 0,
- * -EAFNOSUPPORT (a family the run does not speak yet: ARP is IPv4), -EINVAL
- * (families differ), -ENOSPC (ARPING_MAX_TARGETS) or -ENOMEM. */
+ * unspecified address). Before the start; the same address twice counts once. A run
+ * speaks the family of its first address (IPv4: ARP, IPv6: Neighbor Discovery). 0,
+ * -EAFNOSUPPORT (neither family), -EINVAL (source and address of different
+ * families, or an address of another family than the run's), -ENOSPC
+ * (ARPING_MAX_TARGETS) or -ENOMEM. */
 int arping_run_add(struct arping_run *run, const struct ipaddr *addr,
 		   const struct ipaddr *source);
+/*
+ * Joins, on the link, the multicast groups the run must hear (link_join_multicast):
+ * for IPv6 DAD the all-nodes group (where answers to a probe from :: go) and each
+ * address's solicited-node group (where a rival's probes go), which a NIC would
+ * otherwise filter out unless this host's stack happens to listen there. ARP and the
+ * other modes need none. After the addresses are added; 0 or -errno.
+ */
+int arping_run_join(struct arping_run *run);
 /* Called for every frame that counts, from arping_run_on_frame. */
 void arping_run_observe(struct arping_run *run, arping_observer *observer, void *ctx);
-/* Plans the frames (DAD: the RFC 5227 schedule from cfg.draws). 0, -EINVAL (no
- * address) or -ENOMEM. */
+/* Plans the frames (DAD: the RFC 5227 schedule from cfg.draws for ARP; for NDP the
+ * probes RetransTimer, or the interval, apart). 0, -EINVAL (no address) or -ENOMEM. */
 int arping_run_start(struct arping_run *run, uint64_t now);
 /* Sends what is due by now; *wake is when to call again. 0 or -errno (a send failed). */
 int arping_run_step(struct arping_run *run, uint64_t now, uint64_t *wake);
@@ -260,6 +321,9 @@ void arping_run_finish(struct arping_run *run, uint64_t now, bool interrupted);
 int arping_run_wait(struct arping_run *run, const struct loop_stop *stop);
 
 const struct arping_target *arping_run_targets(const struct arping_run *run, size_t *count);
+/* The frame the run sends for target. */
+enum arping_frame arping_run_frame(const struct arping_run *run,
+				   const struct arping_target *target);
 const struct arping_summary *arping_run_summary(const struct arping_run *run);
 /* The DAD schedule the run follows (probes, offsets, end); zero outside DAD. */
 const struct arping_dad_plan *arping_run_plan(const struct arping_run *run);

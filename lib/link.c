@@ -111,6 +111,20 @@ fail:
 	return err;
 }
 
+int link_join_multicast(struct link *l, const struct mac *group)
+{
+	struct packet_mreq mreq;
+
+	memset(&mreq, 0, sizeof(mreq));
+	mreq.mr_ifindex = l->ifindex;
+	mreq.mr_type = PACKET_MR_MULTICAST;
+	mreq.mr_alen = MAC_LEN;
+	memcpy(mreq.mr_address, group->octet, MAC_LEN);
+	if (setsockopt(l->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
+		return -errno;
+	return 0;
+}
+
 void link_close(struct link *l)
 {
 	if (l->fd >= 0)

@@ -64,6 +64,15 @@ void link_close(struct link *l);
 void link_adopt(struct link *l, int fd, int ifindex, const char *name, const struct mac *mac,
 		unsigned mtu);
 
+/*
+ * Receive what is sent to an Ethernet multicast group (an IPv6 solicited-node group's
+ * 33:33:ff:xx:xx:xx, say) though this host's stack never joined it: a NIC filters
+ * multicast by group, and PACKET_ADD_MEMBERSHIP adds the group to its filter for as
+ * long as the socket is open. Sends nothing (no MLD report: the membership is the
+ * link layer's). 0 or -errno.
+ */
+int link_join_multicast(struct link *l, const struct mac *group);
+
 /* Append a frame to the batch; returns the slot to fill, NULL when full. */
 uint8_t *link_tx_slot(struct link_tx *tx);
 void link_tx_commit(struct link_tx *tx, size_t len);

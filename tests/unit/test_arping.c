@@ -1,8 +1,8 @@
 /*
- * ARP ping logic: which frames count, responder bookkeeping, RFC 5227 timing, the
- * clock; then the run over a link that is one end of a datagram socketpair, so the
- * test reads every frame the engine sends and answers as the holder, a rival or
- * nobody, on a clock it sets.
+ * The ping engine: which frames count (ARP and Neighbor Discovery), responder
+ * bookkeeping, RFC 5227 and RFC 4862 timing, the clock; then the run over a link that
+ * is one end of a datagram socketpair, so the test reads every frame the engine sends
+ * and answers as the holder, a rival or nobody, on a clock it sets.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,8 +35,12 @@ static struct in_addr ip(const char *text)
 
 static struct arping_match ping_match(void)
 {
-	struct arping_match m = {ip("192.0.2.10"), ip("192.0.2.5"), self, false};
+	struct arping_match m;
 
+	memset(&m, 0, sizeof(m));
+	m.target = ipaddr_v4(ip("192.0.2.10"));
+	m.source = ipaddr_v4(ip("192.0.2.5"));
+	m.self = self;
 	return m;
 }
 
@@ -101,7 +105,7 @@ static void test_classify_ping_from_zero(void **state)
 	struct arp_frame f = linux_reply(&holder, "192.0.2.10", "0.0.0.0");
 
 	(void)state;
-	m.source.s_addr = 0; /* -S 0.0.0.0: Linux answers to TPA 0.0.0.0 */
+	m.source = ipaddr_any(AF_INET); /* -S 0.0.0.0: Linux answers to TPA 0.0.0.0 */
 	assert_int_equal(arping_classify(&m, &f), ARPING_REPLY);
 }
 
@@ -112,7 +116,7 @@ static void test_classify_dad(void **state)
 
 	(void)state;
 	m.dad = true;
-	m.source.s_addr = 0;
+	m.source = ipaddr_any(AF_INET);
 	/* A reply to our probe. */
 	f = linux_reply(&holder, "192.0.2.10", "0.0.0.0");
 	assert_int_equal(arping_classify(&m, &f), ARPING_CLAIM);
@@ -133,6 +137,145 @@ static void test_classify_dad(void **state)
 	assert_int_equal(arping_classify(&m, &f), ARPING_IGNORE);
 	arp_make_request(&f, &rival, ip("192.0.2.1"), ip("192.0.2.10"), &mac_broadcast);
 	assert_int_equal(arping_classify(&m, &f), ARPING_IGNORE);
+}
+
+static struct in6_addr ip6(const char *text)
+{
+	struct ipaddr a;
+
+	assert_int_equal(ipaddr_parse(text, AF_INET6, &a), 0);
+	return a.v6;
+}
+
+static const uint8_t our_nonce[NDP_NONCE_LEN] = {1, 2, 3, 4, 5, 6};
+
+static struct arping_match ndp_match(bool dad)
+{
+	struct arping_match m;
+	struct in6_addr target = ip6("2001:db8::10"), source = ip6("2001:db8::5");
+
+	memset(&m, 0, sizeof(m));
+	m.target = ipaddr_v6(&target);
+	m.source = dad ? ipaddr_any(AF_INET6) : ipaddr_v6(&source);
+	m.self = self;
+	m.dad = dad;
+	memcpy(m.nonce, our_nonce, NDP_NONCE_LEN);
+	return m;
+}
+
+/* What Linux sends back to our solicitation: a solicited NA, unicast to our source at
+ * the MAC of our source link-layer option, with its own MAC as target option. */
+static struct ndp_msg linux_na(const struct mac *from, const char *target, const char *to)
+{
+	struct in6_addr t = ip6(target), dst = ip6(to);
+	struct ndp_msg m;
+
+	ndp_make_na(&m, from, &t, NDP_NA_SOLICITED | NDP_NA_OVERRIDE, &dst, &self);
+	return m;
+}
+
+/* A DAD probe for target from mac, with a nonce (NULL: without one). */
+static struct ndp_msg dad_probe(const struct mac *from, const char *target,
+				const uint8_t *nonce)
+{
+	struct in6_addr t = ip6(target);
+	struct ndp_msg m;
+
+	ndp_make_dad_ns(&m, from, &t);
+	m.has_nonce = nonce != NULL;
+	if (nonce)
+		memcpy(m.nonce, nonce, NDP_NONCE_LEN);
+	return m;
+}
+
+static void test_classify_ndp_ping(void **state)
+{
+	struct arping_match m = ndp_match(false);
+	struct ndp_msg f = linux_na(&holder, "2001:db8::10", "2001:db8::5");
+	struct in6_addr t = ip6("2001:db8::10"), src = ip6("2001:db8::5");
+
+	(void)state;
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_REPLY);
+
+	/* An NA that answers nothing of ours: Solicited clear (an announcement), to
+	 * another address or MAC, for another target. */
+	f.flags = NDP_NA_OVERRIDE;
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_IGNORE);
+	f = linux_na(&holder, "2001:db8::10", "2001:db8::7");
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_IGNORE);
+	f = linux_na(&holder, "2001:db8::10", "2001:db8::5");
+	f.eth.dst = rival;
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_IGNORE);
+	f = linux_na(&holder, "2001:db8::11", "2001:db8::5");
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_IGNORE);
+
+	/* Our own, another VLAN's, or a solicitation (the holder's NUD probe to us). */
+	f = linux_na(&self, "2001:db8::10", "2001:db8::5");
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_IGNORE);
+	f = linux_na(&holder, "2001:db8::10", "2001:db8::5");
+	f.eth.vlan = 5;
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_IGNORE);
+	ndp_make_ns(&f, &holder, &t, &src, &self);
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_IGNORE);
+}
+
+static void test_classify_ndp_dad(void **state)
+{
+	struct arping_match m = ndp_match(true);
+	struct in6_addr t = ip6("2001:db8::10"), other = ip6("2001:db8::1");
+	const uint8_t their_nonce[NDP_NONCE_LEN] = {9, 9, 9, 9, 9, 9};
+	struct ndp_msg f;
+
+	(void)state;
+	/* The holder's answer to our probe: an NA for the address to all-nodes. */
+	ndp_make_unsolicited_na(&f, &holder, &t, NDP_NA_OVERRIDE);
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_CLAIM);
+	/* The holder resolving someone else from the address. */
+	ndp_make_ns(&f, &holder, &t, &other, NULL);
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_CLAIM);
+	/* Another node probing for it at the same time, with its nonce or without. */
+	f = dad_probe(&rival, "2001:db8::10", their_nonce);
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_RIVAL_PROBE);
+	f = dad_probe(&rival, "2001:db8::10", NULL);
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_RIVAL_PROBE);
+	/* RFC 7527: our own probe looped back carries our nonce... */
+	f = dad_probe(&self, "2001:db8::10", our_nonce);
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_IGNORE);
+	/* ...and the nonce decides, not the MAC: a clone of this host probing is a rival. */
+	f = dad_probe(&self, "2001:db8::10", their_nonce);
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_RIVAL_PROBE);
+	/* Someone resolving the address (RFC 4862 5.4.3), and other addresses. */
+	ndp_make_ns(&f, &holder, &other, &t, NULL);
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_IGNORE);
+	f = dad_probe(&rival, "2001:db8::11", NULL);
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_IGNORE);
+	ndp_make_unsolicited_na(&f, &holder, &other, NDP_NA_OVERRIDE);
+	assert_int_equal(arping_classify_ndp(&m, &f), ARPING_IGNORE);
+}
+
+static void test_ndp_sender(void **state)
+{
+	struct in6_addr t = ip6("2001:db8::10"), src = ip6("2001:db8::5");
+	struct ndp_msg f;
+	struct mac who;
+
+	(void)state;
+	/* An NA speaks for its target option's MAC (a proxy's may differ from the frame's). */
+	f = linux_na(&holder, "2001:db8::10", "2001:db8::5");
+	f.target_lladdr = rival;
+	who = arping_ndp_sender(&f);
+	assert_true(mac_equal(&who, &rival));
+	f.has_target_lladdr = false;
+	who = arping_ndp_sender(&f);
+	assert_true(mac_equal(&who, &holder));
+	/* A solicitation for its source option's; a probe has none. */
+	ndp_make_ns(&f, &holder, &src, &t, NULL);
+	f.source_lladdr = rival;
+	who = arping_ndp_sender(&f);
+	assert_true(mac_equal(&who, &rival));
+	f = dad_probe(&holder, "2001:db8::10", NULL);
+	who = arping_ndp_sender(&f);
+	assert_true(mac_equal(&who, &holder));
 }
 
 static void test_tally(void **state)
@@ -751,7 +894,7 @@ static void test_run_several_targets(void **state)
 static void test_run_refusals(void **state)
 {
 	struct fixture *f = *state;
-	struct ipaddr v6, v4 = ip4("192.0.2.10");
+	struct ipaddr v6, none, v4 = ip4("192.0.2.10");
 	char text[16];
 
 	arping_config_default(&f->cfg, ARPING_MODE_DAD);
@@ -766,16 +909,322 @@ static void test_run_refusals(void **state)
 	assert_int_equal(arping_run_create(&f->run, &f->cfg, &f->link), 0);
 	assert_int_equal(arping_run_start(f->run, fake_now), -EINVAL); /* nothing to ask */
 	assert_int_equal(ipaddr_parse("2001:db8::1", AF_INET6, &v6), 0);
-	assert_int_equal(arping_run_add(f->run, &v6, &v6), -EAFNOSUPPORT);
+	none = ipaddr_any(AF_UNSPEC);
+	assert_int_equal(arping_run_add(f->run, &none, &none), -EAFNOSUPPORT);
 	assert_int_equal(arping_run_add(f->run, &v4, &v6), -EINVAL);
-	for (unsigned i = 0; i < ARPING_MAX_TARGETS; i++) {
+	/* A run speaks the family of its first address. */
+	assert_int_equal(arping_run_add(f->run, &v4, &v4), 0);
+	assert_int_equal(arping_run_add(f->run, &v6, &v6), -EINVAL);
+	for (unsigned i = 1; i < ARPING_MAX_TARGETS; i++) {
 		struct ipaddr a;
 
 		snprintf(text, sizeof(text), "10.0.%u.%u", i / 200, i % 200 + 1);
 		a = ip4(text);
 		assert_int_equal(arping_run_add(f->run, &a, &v4), 0);
 	}
+	assert_int_equal(arping_run_add(f->run, &v4, &v4), 0); /* already asked for */
+	v4 = ip4("10.0.9.9");
 	assert_int_equal(arping_run_add(f->run, &v4, &v4), -ENOSPC);
+}
+
+/* ---- The run over Neighbor Discovery ---- */
+
+static struct ipaddr ipv6(const char *text)
+{
+	struct in6_addr a = ip6(text);
+
+	return ipaddr_v6(&a);
+}
+
+static void add6(struct fixture *f, const char *target, const char *source)
+{
+	struct ipaddr t = ipv6(target), s = ipv6(source);
+
+	assert_int_equal(arping_run_add(f->run, &t, &s), 0);
+}
+
+static void start_one6(struct fixture *f, enum arping_mode mode, unsigned count,
+		       const char *target, const char *source)
+{
+	arping_config_default(&f->cfg, mode);
+	memcpy(f->cfg.nonce, our_nonce, NDP_NONCE_LEN);
+	create(f, mode, count);
+	add6(f, target, source);
+	assert_int_equal(arping_run_start(f->run, fake_now), 0);
+}
+
+/* The frames the run sent so far, each as ndp_decode reads it (so hop limit 255 and
+ * the checksum are right), from our MAC; how many. raw: the bytes of the first. */
+static unsigned sent_ndp(struct fixture *f, struct ndp_msg *out, unsigned max,
+			 struct link_rx_frame *raw)
+{
+	uint8_t buf[FRAME_MAX];
+	unsigned n = 0;
+	ssize_t len;
+
+	while ((len = recv(f->wire, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		assert_true(n < max);
+		assert_int_equal(ndp_decode(buf, (size_t)len, &out[n]), 0);
+		assert_true(mac_equal(&out[n].eth.src, &self));
+		assert_int_equal(out[n].ip.hop_limit, NDP_HOP_LIMIT);
+		if (n == 0 && raw) {
+			memset(raw, 0, sizeof(*raw));
+			memcpy(raw->data, buf, (size_t)len);
+			raw->len = raw->wire_len = (size_t)len;
+		}
+		n++;
+	}
+	return n;
+}
+
+static struct ndp_msg expect_one_ndp(struct fixture *f, uint8_t type)
+{
+	struct ndp_msg out[2];
+
+	assert_int_equal(sent_ndp(f, out, 2, NULL), 1);
+	assert_int_equal(out[0].type, type);
+	return out[0];
+}
+
+static void deliver_ndp(struct fixture *f, const struct ndp_msg *m, uint64_t at)
+{
+	struct link_rx_frame frame;
+
+	memset(&frame, 0, sizeof(frame));
+	frame.len = frame.wire_len = ndp_encode(m, frame.data, sizeof(frame.data));
+	assert_true(frame.len > 0);
+	frame.time_ns = at;
+	arping_run_on_frame(f->run, &frame);
+}
+
+static bool in6_is(const struct in6_addr *a, const char *text)
+{
+	struct in6_addr b = ip6(text);
+
+	return memcmp(a, &b, sizeof(b)) == 0;
+}
+
+/* ndisc6's question: an NS to the target's solicited-node group from our source, with
+ * our MAC; every holder's solicited NA is a reply, a second MAC a conflict. */
+static void test_run_ndp_ping(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t t0 = fake_now;
+	const struct arping_target *t;
+	struct ndp_msg ns, na;
+	struct mac group_mac;
+	size_t n;
+
+	start_one6(f, ARPING_MODE_PING, 1, "2001:db8::10", "2001:db8::5");
+	assert_int_equal(arping_run_frame(f->run, arping_run_targets(f->run, &n)), ARPING_FRAME_NS);
+	assert_int_equal(step(f), t0 + ARPING_MIN_LINGER_NS);
+	ns = expect_one_ndp(f, NDP_NEIGHBOR_SOLICIT);
+	assert_true(in6_is(&ns.target, "2001:db8::10"));
+	assert_true(in6_is(&ns.ip.src, "2001:db8::5"));
+	assert_true(in6_is(&ns.ip.dst, "ff02::1:ff00:10"));
+	group_mac = ipv6_multicast_mac(&ns.ip.dst);
+	assert_true(mac_equal(&ns.eth.dst, &group_mac));
+	assert_true(ns.has_source_lladdr && mac_equal(&ns.source_lladdr, &self));
+	assert_false(ns.has_nonce);
+
+	na = linux_na(&holder, "2001:db8::10", "2001:db8::5");
+	deliver_ndp(f, &na, t0 + 250 * NS_PER_US);
+	na = linux_na(&rival, "2001:db8::10", "2001:db8::5");
+	deliver_ndp(f, &na, t0 + 400 * NS_PER_US);
+	/* The holder's announcement is no answer. */
+	ndp_make_unsolicited_na(&na, &holder, &ns.target, NDP_NA_OVERRIDE);
+	deliver_ndp(f, &na, t0 + 500 * NS_PER_US);
+	assert_int_equal(f->event_count, 2);
+	assert_int_equal(f->events[0].verdict, ARPING_REPLY);
+	assert_int_equal(f->events[0].rtt_ns, 250 * NS_PER_US);
+	assert_true(mac_equal(&f->events[0].mac, &holder));
+	assert_false(f->events[0].conflict);
+	assert_true(mac_equal(&f->events[1].mac, &rival));
+	assert_true(f->events[1].conflict);
+
+	/* Answered: 100 ms more for another responder, then done. */
+	fake_now = t0 + 250 * NS_PER_US + ARPING_SETTLE_NS;
+	step(f);
+	assert_true(arping_run_done(f->run));
+	arping_run_finish(f->run, fake_now, false);
+	t = arping_run_targets(f->run, &n);
+	assert_int_equal(t->tally.received, 2);
+	assert_int_equal(t->tally.responder_count, 2);
+	assert_true(arping_target_conflict(f->run, t));
+	assert_int_equal(arping_run_outcome(f->run, t), ARPING_ANSWERED);
+}
+
+/* RFC 4862 DAD by default: one probe, RetransTimer (1 s) of listening; our own probe
+ * looped back (same MAC, same nonce) is not a rival: free. */
+static void test_run_ndp_dad_free(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t t0 = fake_now;
+	struct link_rx_frame looped;
+	struct ndp_msg probe;
+	struct mac group_mac;
+	size_t n;
+
+	arping_config_default(&f->cfg, ARPING_MODE_DAD);
+	f->cfg.interval_ns = 0;
+	memcpy(f->cfg.nonce, our_nonce, NDP_NONCE_LEN);
+	create(f, ARPING_MODE_DAD, 0);
+	add6(f, "2001:db8::99", "2001:db8::5"); /* the source is ignored: probes are from :: */
+	assert_int_equal(arping_run_start(f->run, t0), 0);
+	assert_int_equal(arping_run_plan(f->run)->probes, ARPING_NDP_DAD_TRANSMITS);
+	assert_int_equal(arping_run_plan(f->run)->offset_ns[0], 0);
+	assert_int_equal(arping_run_plan(f->run)->end_ns, ARPING_NDP_RETRANS_TIMER_NS);
+	assert_int_equal(step(f), t0 + ARPING_NDP_RETRANS_TIMER_NS);
+	assert_int_equal(sent_ndp(f, &probe, 1, &looped), 1);
+	assert_int_equal(probe.type, NDP_NEIGHBOR_SOLICIT);
+	assert_true(ipv6_is_unspecified(&probe.ip.src));
+	assert_true(in6_is(&probe.ip.dst, "ff02::1:ff00:99"));
+	group_mac = ipv6_multicast_mac(&probe.ip.dst);
+	assert_true(mac_equal(&probe.eth.dst, &group_mac));
+	assert_true(in6_is(&probe.target, "2001:db8::99"));
+	assert_false(probe.has_source_lladdr);
+	assert_true(probe.has_nonce);
+	assert_memory_equal(probe.nonce, our_nonce, NDP_NONCE_LEN);
+	assert_int_equal(arping_run_frame(f->run, arping_run_targets(f->run, &n)),
+			 ARPING_FRAME_DAD_NS);
+
+	/* A switch reflects our probe back to us, byte for byte. */
+	looped.time_ns = t0 + 50 * NS_PER_US;
+	arping_run_on_frame(f->run, &looped);
+	assert_int_equal(f->event_count, 0);
+
+	fake_now = t0 + ARPING_NDP_RETRANS_TIMER_NS;
+	step(f);
+	assert_true(arping_run_done(f->run));
+	arping_run_finish(f->run, fake_now, false);
+	assert_int_equal(arping_run_outcome(f->run, arping_run_targets(f->run, &n)), ARPING_FREE);
+	assert_int_equal(arping_run_summary(f->run)->sent, 1);
+}
+
+/* The holder answers the probe (an NA to all-nodes): in use, at once. */
+static void test_run_ndp_dad_answered(void **state)
+{
+	struct fixture *f = *state;
+	const struct arping_target *t;
+	struct in6_addr addr = ip6("2001:db8::10");
+	struct ndp_msg probe, na;
+	size_t n;
+
+	start_one6(f, ARPING_MODE_DAD, 2, "2001:db8::10", "::");
+	step(f);
+	assert_int_equal(sent_ndp(f, &probe, 1, NULL), 1);
+	ndp_make_unsolicited_na(&na, &holder, &addr, NDP_NA_OVERRIDE);
+	deliver_ndp(f, &na, fake_now + 300 * NS_PER_US);
+	assert_true(arping_run_done(f->run));
+	assert_int_equal(f->event_count, 1);
+	assert_int_equal(f->events[0].verdict, ARPING_CLAIM);
+	assert_int_equal(f->events[0].rtt_ns, 300 * NS_PER_US);
+	arping_run_finish(f->run, fake_now, false);
+	t = arping_run_targets(f->run, &n);
+	assert_true(mac_equal(&t->dad.mac, &holder));
+	assert_int_equal(t->dad.seq, 1);
+	assert_int_equal(arping_run_outcome(f->run, t), ARPING_IN_USE);
+	/* Two probes were planned 1 s apart; the answer ended the check after the first. */
+	assert_int_equal(arping_run_plan(f->run)->offset_ns[1], ARPING_NDP_RETRANS_TIMER_NS);
+	assert_int_equal(arping_run_summary(f->run)->sent, 1);
+}
+
+/* Another MAC runs DAD for the same address at the same time (its own nonce): both
+ * must back off, so the address is in use. */
+static void test_run_ndp_dad_rival(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t their_nonce[NDP_NONCE_LEN] = {0xa, 0xb, 0xc, 0xd, 0xe, 0xf};
+	struct ndp_msg probe;
+	size_t n;
+
+	start_one6(f, ARPING_MODE_DAD, 0, "2001:db8::99", "::");
+	step(f);
+	assert_int_equal(sent_ndp(f, &probe, 1, NULL), 1);
+	probe = dad_probe(&rival, "2001:db8::99", their_nonce);
+	deliver_ndp(f, &probe, fake_now + 10 * NS_PER_US);
+	assert_true(arping_run_done(f->run));
+	assert_int_equal(f->events[0].verdict, ARPING_RIVAL_PROBE);
+	assert_true(mac_equal(&f->events[0].mac, &rival));
+	assert_int_equal(arping_run_targets(f->run, &n)->dad.kind, ARPING_RIVAL_PROBE);
+}
+
+/* -w shorter than RetransTimer: the plan ends at the deadline. */
+static void test_run_ndp_dad_deadline(void **state)
+{
+	struct fixture *f = *state;
+
+	arping_config_default(&f->cfg, ARPING_MODE_DAD);
+	f->cfg.interval_ns = 0;
+	f->cfg.deadline_ns = 300 * NS_PER_MS;
+	create(f, ARPING_MODE_DAD, 0);
+	add6(f, "2001:db8::99", "::");
+	assert_int_equal(arping_run_start(f->run, fake_now), 0);
+	assert_int_equal(arping_run_plan(f->run)->end_ns, 300 * NS_PER_MS);
+	assert_int_equal(step(f), fake_now + 300 * NS_PER_MS);
+}
+
+/* -A, and -U for our own address: IPv6's one gratuitous form, the unsolicited NA to
+ * all-nodes with our MAC, the flags the command chose. */
+static void test_run_ndp_unsolicited_na(void **state)
+{
+	struct fixture *f = *state;
+	enum arping_mode modes[] = {ARPING_MODE_UNSOLICITED_REPLY, ARPING_MODE_UNSOLICITED_REQUEST};
+	struct ndp_msg na;
+	struct mac all_nodes = ipv6_multicast_mac(&ipv6_all_nodes);
+	size_t n;
+
+	for (unsigned i = 0; i < 2; i++) {
+		arping_run_free(f->run);
+		f->event_count = 0;
+		arping_config_default(&f->cfg, modes[i]);
+		if (i == 1)
+			f->cfg.na_flags = NDP_NA_OVERRIDE | NDP_NA_ROUTER;
+		create(f, modes[i], 1);
+		add6(f, "2001:db8::5", "2001:db8::5");
+		assert_int_equal(arping_run_start(f->run, fake_now), 0);
+		assert_int_equal(arping_run_frame(f->run, arping_run_targets(f->run, &n)),
+				 ARPING_FRAME_UNSOLICITED_NA);
+		assert_int_equal(step(f), fake_now + ARPING_MIN_LINGER_NS);
+		na = expect_one_ndp(f, NDP_NEIGHBOR_ADVERT);
+		assert_true(in6_is(&na.target, "2001:db8::5"));
+		assert_true(in6_is(&na.ip.src, "2001:db8::5"));
+		assert_true(in6_is(&na.ip.dst, "ff02::1"));
+		assert_true(mac_equal(&na.eth.dst, &all_nodes));
+		assert_true(na.has_target_lladdr && mac_equal(&na.target_lladdr, &self));
+		assert_int_equal(na.flags, i == 0 ? NDP_NA_OVERRIDE : NDP_NA_OVERRIDE | NDP_NA_ROUTER);
+		fake_now += ARPING_MIN_LINGER_NS;
+		step(f);
+		assert_true(arping_run_done(f->run));
+		arping_run_finish(f->run, fake_now, false);
+		assert_int_equal(arping_run_outcome(f->run, arping_run_targets(f->run, &n)),
+				 ARPING_SENT);
+	}
+}
+
+/* -U with another source: "who has TARGET" from SOURCE, which TARGET learns SOURCE
+ * from (drop_unsolicited_na notwithstanding) and answers, as arping -U -s does. */
+static void test_run_ndp_unsolicited_ns(void **state)
+{
+	struct fixture *f = *state;
+	struct ndp_msg ns, na;
+	size_t n;
+
+	start_one6(f, ARPING_MODE_UNSOLICITED_REQUEST, 1, "2001:db8::10", "2001:db8::6");
+	assert_int_equal(arping_run_frame(f->run, arping_run_targets(f->run, &n)), ARPING_FRAME_NS);
+	step(f);
+	ns = expect_one_ndp(f, NDP_NEIGHBOR_SOLICIT);
+	assert_true(in6_is(&ns.ip.src, "2001:db8::6"));
+	assert_true(in6_is(&ns.target, "2001:db8::10"));
+	assert_true(ns.has_source_lladdr && mac_equal(&ns.source_lladdr, &self));
+	na = linux_na(&holder, "2001:db8::10", "2001:db8::6");
+	deliver_ndp(f, &na, fake_now + 100 * NS_PER_US);
+	assert_int_equal(f->event_count, 1);
+	assert_int_equal(f->events[0].verdict, ARPING_REPLY);
+	fake_now += 100 * NS_PER_US + ARPING_SETTLE_NS;
+	step(f);
+	assert_true(arping_run_done(f->run));
+	assert_int_equal(arping_run_outcome(f->run, arping_run_targets(f->run, &n)), ARPING_SENT);
 }
 
 /* The blocking form on the real clock: a reply already queued on the wire is read
@@ -811,6 +1260,9 @@ int main(void)
 		cmocka_unit_test(test_classify_ping),
 		cmocka_unit_test(test_classify_ping_from_zero),
 		cmocka_unit_test(test_classify_dad),
+		cmocka_unit_test(test_classify_ndp_ping),
+		cmocka_unit_test(test_classify_ndp_dad),
+		cmocka_unit_test(test_ndp_sender),
 		cmocka_unit_test(test_tally),
 		cmocka_unit_test(test_tally_full),
 		cmocka_unit_test(test_dad_plan_rfc),
@@ -829,6 +1281,13 @@ int main(void)
 						run_teardown),
 		cmocka_unit_test_setup_teardown(test_run_unsolicited_reply, run_setup, run_teardown),
 		cmocka_unit_test_setup_teardown(test_run_several_targets, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_ndp_ping, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_ndp_dad_free, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_ndp_dad_answered, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_ndp_dad_rival, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_ndp_dad_deadline, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_ndp_unsolicited_na, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_run_ndp_unsolicited_ns, run_setup, run_teardown),
 		cmocka_unit_test_setup_teardown(test_run_refusals, run_setup, run_teardown),
 		cmocka_unit_test_setup_teardown(test_run_wait_first_reply, run_setup, run_teardown),
 	};
