@@ -31,6 +31,63 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+static const char *family_name(const struct arping_target *t)
+{
+	return t->addr.family == AF_INET6 ? "ipv6" : "ipv4";
+}
+
+/* An NA's flags as tcpdump -v prints them: "[router, override]", "none". */
+static void text_na_flags(struct out *o, uint8_t flags)
+{
+	static const struct { uint8_t bit; const char *name; } names[] = {
+		{NDP_NA_ROUTER, "router"}, {NDP_NA_SOLICITED, "solicited"},
+		{NDP_NA_OVERRIDE, "override"},
+	};
+	const char *sep = "[";
+
+	if (!flags) {
+		out_text(o, "none");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].bit) {
+			out_text(o, "%s%s", sep, names[i].name);
+			sep = ", ";
+		}
+	out_text(o, "]");
+}
+
+/* The frame as it goes out, in tcpdump's words. */
+static void text_unsolicited_frame(const struct ping_view *v, const struct arping_target *t,
+				   const char *target, const char *source, const char *mac)
+{
+	switch (arping_run_frame(v->run, t)) {
+	case ARPING_FRAME_ARP_REPLY:
+		out_text(v->out, "UNSOLICITED ARP on %s (%s): reply %s is-at %s", v->ifname, mac,
+			 source, mac);
+		if (!ipaddr_equal(&t->addr, &t->source))
+			out_text(v->out, " to %s", target);
+		break;
+	case ARPING_FRAME_UNSOLICITED_NA:
+		out_text(v->out, "UNSOLICITED NA on %s (%s): neighbor advertisement to ff02::1, "
+				 "tgt is %s, Flags ", v->ifname, mac, source);
+		text_na_flags(v->out, v->na_flags);
+		out_text(v->out, ", target link-address %s", mac);
+		break;
+	case ARPING_FRAME_NS:
+		out_text(v->out, "UNSOLICITED NS on %s (%s): neighbor solicitation, who has %s, "
+				 "from %s, source link-address %s", v->ifname, mac, target, source,
+			 mac);
+		break;
+	case ARPING_FRAME_ARP_REQUEST:
+	default:
+		out_text(v->out, "UNSOLICITED ARP on %s (%s): request who-has %s tell %s",
+			 v->ifname, mac, target, source);
+		break;
+	}
+	out_text(v->out, "\n");
+}
+
 void ping_out_header(const struct ping_view *v)
 {
 	const struct arping_target *t = the_target(v);
@@ -42,24 +99,18 @@ void ping_out_header(const struct ping_view *v)
 	mac_format(&v->self, mac);
 	switch (v->mode) {
 	case ARPING_MODE_DAD:
-		out_text(v->out, "DAD %s on %s (%s): %u probe%s from 0.0.0.0 over %.1f s\n", target,
-			 v->ifname, mac, plan->probes, plan->probes == 1 ? "" : "s",
+		out_text(v->out, "DAD %s on %s (%s): %u probe%s from %s over %.1f s\n", target,
+			 v->ifname, mac, plan->probes, plan->probes == 1 ? "" : "s", source,
 			 ns_to_ms(plan->end_ns) / 1000.0);
 		break;
-	/* The frame as it goes out, in tcpdump's words. */
 	case ARPING_MODE_UNSOLICITED_REQUEST:
-		out_text(v->out, "UNSOLICITED ARP on %s (%s): request who-has %s tell %s\n",
-			 v->ifname, mac, target, source);
-		break;
 	case ARPING_MODE_UNSOLICITED_REPLY:
-		out_text(v->out, "UNSOLICITED ARP on %s (%s): reply %s is-at %s", v->ifname, mac,
-			 source, mac);
-		if (!ipaddr_equal(&t->addr, &t->source))
-			out_text(v->out, " to %s", target);
-		out_text(v->out, "\n");
+		text_unsolicited_frame(v, t, target, source, mac);
 		break;
 	case ARPING_MODE_PING:
-		out_text(v->out, "ARPING %s from %s %s (%s)\n", target, source, v->ifname, mac);
+		out_text(v->out, "%s %s from %s %s (%s)\n",
+			 t->addr.family == AF_INET6 ? "NDP PING" : "ARPING", target, source,
+			 v->ifname, mac);
 		break;
 	}
 	fflush(v->out->file);
@@ -80,6 +131,7 @@ void ping_out_event(void *ctx, const struct arping_event *ev)
 
 	out_record_begin(o);
 	out_string(o, "type", NULL, dad ? "conflict" : "reply");
+	out_string(o, "family", NULL, family_name(t));
 	out_uint(o, "seq", NULL, ev->seq);
 	out_text(o, dad ? "" : "reply from ");
 	out_ipaddr(o, "ip", "%s", &t->addr);
@@ -113,22 +165,53 @@ static const char *mode_name(enum arping_mode mode)
 }
 
 /* What the summary calls the run, the frames sent, and what came back. */
-static const char *run_title(enum arping_mode mode)
+static const char *run_title(const struct ping_view *v, const struct arping_target *t)
 {
-	switch (mode) {
-	case ARPING_MODE_DAD: return "duplicate address check";
-	case ARPING_MODE_UNSOLICITED_REQUEST: return "unsolicited ARP requests";
-	case ARPING_MODE_UNSOLICITED_REPLY: return "unsolicited ARP replies";
-	case ARPING_MODE_PING: default: return "ARP ping";
+	switch (arping_run_frame(v->run, t)) {
+	case ARPING_FRAME_ARP_PROBE:
+	case ARPING_FRAME_DAD_NS:
+		return "duplicate address check";
+	case ARPING_FRAME_ARP_REPLY:
+		return "unsolicited ARP replies";
+	case ARPING_FRAME_UNSOLICITED_NA:
+		return "unsolicited neighbor advertisements";
+	case ARPING_FRAME_NS:
+		return v->mode == ARPING_MODE_PING ? "NDP ping" : "unsolicited neighbor solicitations";
+	case ARPING_FRAME_ARP_REQUEST:
+	default:
+		return v->mode == ARPING_MODE_PING ? "ARP ping" : "unsolicited ARP requests";
 	}
 }
 
-static const char *sent_noun(enum arping_mode mode, uint64_t n)
+/* The frame sent, for scripts (-U sends an NA or an NS over IPv6). */
+static const char *frame_name(enum arping_frame frame)
 {
-	switch (mode) {
-	case ARPING_MODE_DAD: return plural(n, "probe", "probes");
-	case ARPING_MODE_UNSOLICITED_REPLY: return plural(n, "reply", "replies");
-	default: return plural(n, "request", "requests");
+	switch (frame) {
+	case ARPING_FRAME_ARP_PROBE: return "arp-probe";
+	case ARPING_FRAME_ARP_REPLY: return "arp-reply";
+	case ARPING_FRAME_NS: return "ns";
+	case ARPING_FRAME_DAD_NS: return "dad-ns";
+	case ARPING_FRAME_UNSOLICITED_NA: return "unsolicited-na";
+	case ARPING_FRAME_ARP_REQUEST: default: return "arp-request";
+	}
+}
+
+static const char *sent_noun(const struct ping_view *v, const struct arping_target *t,
+			     uint64_t n)
+{
+	switch (arping_run_frame(v->run, t)) {
+	case ARPING_FRAME_ARP_PROBE:
+	case ARPING_FRAME_DAD_NS:
+		return plural(n, "probe", "probes");
+	case ARPING_FRAME_ARP_REPLY:
+		return plural(n, "reply", "replies");
+	case ARPING_FRAME_UNSOLICITED_NA:
+		return plural(n, "advertisement", "advertisements");
+	case ARPING_FRAME_NS:
+		return plural(n, "solicitation", "solicitations");
+	case ARPING_FRAME_ARP_REQUEST:
+	default:
+		return plural(n, "request", "requests");
 	}
 }
 
@@ -219,13 +302,15 @@ void ping_out_summary(const struct ping_view *v)
 	out_record_begin(o);
 	out_string(o, "type", NULL, "summary");
 	out_string(o, "mode", NULL, mode_name(v->mode));
+	out_string(o, "family", NULL, family_name(t));
+	out_string(o, "frame", NULL, frame_name(arping_run_frame(v->run, t)));
 	out_ipaddr(o, "ip", "--- %s", &t->addr);
-	out_text(o, " %s on ", run_title(v->mode));
+	out_text(o, " %s on ", run_title(v, t));
 	out_ipaddr(o, "source", NULL, &t->source);
 	out_string(o, "interface", "%s", v->ifname);
 	out_text(o, "%s ---", s->interrupted ? " (interrupted)" : "");
 	out_uint(o, "sent", "\n%" PRIu64, s->sent);
-	out_text(o, " %s sent, ", sent_noun(v->mode, s->sent));
+	out_text(o, " %s sent, ", sent_noun(v, t, s->sent));
 	out_uint(o, "received", "%" PRIu64, tally->received);
 	out_text(o, " %s received from %u %s", received_noun(v->mode, tally->received),
 		 tally->responder_count, plural(tally->responder_count, "responder", "responders"));

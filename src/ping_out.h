@@ -13,6 +13,7 @@ struct ping_view {
 	enum arping_mode mode;
 	const char *ifname;
 	struct mac self;                /* our interface's MAC */
+	uint8_t na_flags;               /* of an unsolicited NA (NDP_NA_*) */
 	const struct arping_run *run;
 	const struct vendor_db *vendors; /* NULL: every MAC's vendor is unknown */
 };

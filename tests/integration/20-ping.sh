@@ -7,6 +7,8 @@
 # frame sent.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lab.sh"
+# shellcheck source=tests/integration/20-ping-lib.bash
+. "$(dirname "$0")/20-ping-lib.bash"
 
 ME_MAC=02:00:00:00:00:01
 A_MAC=02:00:00:00:00:10
@@ -29,37 +31,6 @@ lab_exec a ip addr add "$A/24" dev eth0
 lab_exec b ip addr add "$B/24" dev eth0
 lab_exec c ip addr add 192.0.2.30/24 dev eth0
 lab_exec d ip addr add 192.0.2.40/24 dev eth0
-
-# json_field LINE KEY: the scalar value of KEY in a one-line JSON object.
-json_field() {
-	local v
-	v=$(grep -o "\"$2\":\(\"[^\"]*\"\|[^,}]*\)" <<<"$1" | head -n1)
-	v=${v#*:}
-	v=${v#\"}
-	echo "${v%\"}"
-}
-
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
-# in_range DESC VALUE LOW HIGH
-in_range() {
-	if (($2 >= $3 && $2 <= $4)); then
-		t_pass "$1 ($2 in [$3, $4])"
-	else
-		t_fail "$1" "$2 not in [$3, $4]"
-	fi
-}
-
-# timed ROLE CMD...: runs CMD, sets STATUS and ELAPSED (ms); stdout in $LAB_TMP/out.
-timed() {
-	local start
-	start=$(now_ms)
-	STATUS=0
-	lab_exec "$@" >"$LAB_TMP/out" 2>"$LAB_TMP/err" || STATUS=$?
-	ELAPSED=$(($(now_ms) - start))
-}
 
 check_live_host() {
 	local reply summary
@@ -254,15 +225,6 @@ capture_stop() {
 	sleep 0.3
 	kill -INT "$LAB_BG_PID" 2>/dev/null
 	wait "$LAB_BG_PID" 2>/dev/null
-}
-
-# expect_line DESC PATTERN FILE: some line of FILE matches the extended regex.
-expect_line() {
-	if grep -Eq -- "$2" "$3"; then
-		t_pass "$1"
-	else
-		t_fail "$1" "no line matches: $2" "$(cat "$3")"
-	fi
 }
 
 # Issue 10 item 8: -U/-A say which frame they send, and with -c wait for and print
