@@ -11,7 +11,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{"announce", cmd_announce, "Push moved addresses to the network's ARP caches, and prove it"},
-	{"ping", cmd_ping, "ARP ping: who answers for an address, duplicate address detection"},
+	{"ping", cmd_ping, "ARP or NDP ping: who answers for an address, duplicate address detection"},
 	{"scan", cmd_scan, "Find every host on the wire, with vendors and conflicts"},
 	{"watch", cmd_watch, "Watch ARP: moves, flip-flops, conflicts, stale caches"},
 	{"hide", cmd_hide, "Make this host an LVS real server that never answers ARP for a VIP"},

@@ -134,13 +134,15 @@ static const char *protocol(const struct ping_cmd *c)
 static bool is_usable_target(const struct ipaddr *a)
 {
 	static const uint8_t v4_mapped[12] = {[10] = 0xff, [11] = 0xff};
-	uint32_t host = ntohl(a->v4.s_addr);
 
 	/* Nobody answers ARP for these: unspecified, loopback, multicast, reserved,
 	 * limited broadcast. Nor Neighbor Discovery for unspecified, loopback, multicast
 	 * or IPv4-mapped addresses. */
-	if (a->family == AF_INET)
+	if (a->family == AF_INET) {
+		uint32_t host = ntohl(a->v4.s_addr);
+
 		return host != 0 && (host >> 24) != 127 && (host >> 28) < 14;
+	}
 	return !ipv6_is_unspecified(&a->v6) && !ipv6_is_multicast(&a->v6) &&
 	       !IN6_IS_ADDR_LOOPBACK(&a->v6) && memcmp(a->v6.s6_addr, v4_mapped, 12) != 0;
 }
@@ -198,6 +200,40 @@ static int parse_source(struct ping_cmd *c)
 static bool is_unsolicited(enum arping_mode mode)
 {
 	return mode == ARPING_MODE_UNSOLICITED_REQUEST || mode == ARPING_MODE_UNSOLICITED_REPLY;
+}
+
+/* What the flags ask for, once TARGET and -S are read, and what that needs. */
+static int choose_mode(struct ping_cmd *c, bool dad, bool unsolicited_request,
+		       bool unsolicited_reply, bool interval_given)
+{
+	struct arping_config *cfg = &c->cfg;
+
+	if (dad && (unsolicited_request || unsolicited_reply))
+		return cli_usage_error(CMD, "-D asks whether an address is free; -U/-A claim it: "
+					    "choose one");
+	/* iputils: -A is -U with replies, so both together mean replies. */
+	cfg->mode = dad ? ARPING_MODE_DAD
+		  : unsolicited_reply ? ARPING_MODE_UNSOLICITED_REPLY
+		  : unsolicited_request ? ARPING_MODE_UNSOLICITED_REQUEST : ARPING_MODE_PING;
+	if (dad) {
+		if (c->source_given && !ipaddr_is_unspecified(&c->source))
+			return cli_usage_error(CMD, is_ipv6(c) ? "-D probes from :: (RFC 4862); drop -S"
+							       : "-D probes from 0.0.0.0 (RFC 5227); "
+								 "drop -S");
+		if (cfg->count > ARPING_DAD_MAX_PROBES)
+			return cli_usage_error(CMD, "-D sends at most %d probes", ARPING_DAD_MAX_PROBES);
+		/* Without -i, the family's RFC schedule. */
+		if (!interval_given)
+			cfg->interval_ns = 0;
+	} else if (is_ipv6(c) && c->source_given && ipaddr_is_unspecified(&c->source)) {
+		return cli_usage_error(CMD, "-S :: is for -D only: a solicitation from :: is a "
+					    "duplicate address probe, answered to all nodes");
+	}
+	/* Asking needs an address to ask from; over IPv6 the interface must have one. */
+	c->need = NETSEL_NEED_UP;
+	if (is_ipv6(c) && cfg->mode == ARPING_MODE_PING)
+		c->need |= NETSEL_NEED_IPV6;
+	return 0;
 }
 
 static int parse_options(struct ping_cmd *c, int argc, char **argv)
@@ -272,34 +308,9 @@ static int parse_options(struct ping_cmd *c, int argc, char **argv)
 	status = parse_target(c);
 	if (!status)
 		status = parse_source(c);
-	if (status)
-		return status;
-	if (dad && (unsolicited_request || unsolicited_reply))
-		return cli_usage_error(CMD, "-D asks whether an address is free; -U/-A claim it: "
-					    "choose one");
-	/* iputils: -A is -U with replies, so both together mean replies. */
-	cfg->mode = dad ? ARPING_MODE_DAD
-		  : unsolicited_reply ? ARPING_MODE_UNSOLICITED_REPLY
-		  : unsolicited_request ? ARPING_MODE_UNSOLICITED_REQUEST : ARPING_MODE_PING;
-	if (dad) {
-		if (c->source_given && !ipaddr_is_unspecified(&c->source))
-			return cli_usage_error(CMD, is_ipv6(c) ? "-D probes from :: (RFC 4862); drop -S"
-							       : "-D probes from 0.0.0.0 (RFC 5227); "
-								 "drop -S");
-		if (cfg->count > ARPING_DAD_MAX_PROBES)
-			return cli_usage_error(CMD, "-D sends at most %d probes", ARPING_DAD_MAX_PROBES);
-		/* Without -i, the family's RFC schedule. */
-		if (!interval_given)
-			cfg->interval_ns = 0;
-	} else if (is_ipv6(c) && c->source_given && ipaddr_is_unspecified(&c->source)) {
-		return cli_usage_error(CMD, "-S :: is for -D only: a solicitation from :: is a "
-					    "duplicate address probe, answered to all nodes");
-	}
-	/* Asking needs an address to ask from; over IPv6 the interface must have one. */
-	c->need = NETSEL_NEED_UP;
-	if (is_ipv6(c) && cfg->mode == ARPING_MODE_PING)
-		c->need |= NETSEL_NEED_IPV6;
-	return 0;
+	if (!status)
+		status = choose_mode(c, dad, unsolicited_request, unsolicited_reply, interval_given);
+	return status;
 }
 
 static void refuse_hijack(const struct ipaddr *addr, const char *where)
@@ -378,28 +389,26 @@ static int iface_by_route(struct ping_cmd *c, struct nl_route *route)
  */
 static int named_iface(struct ping_cmd *c, const struct nl_link **link)
 {
-	const struct nl_link *by_zone = NULL;
-	const char *zone = c->zone;
-	int status = 0;
+	const char *name = c->ifname, *zone = c->zone;
 
 	*link = NULL;
 	if (zone && zone[strspn(zone, "0123456789")] == '\0') {
-		by_zone = netsel_link_by_index(&c->net, atoi(zone));
-		if (by_zone)
-			zone = by_zone->name;
+		const struct nl_link *by_index = netsel_link_by_index(&c->net, atoi(zone));
+
+		if (by_index)
+			zone = by_index->name;
 	}
-	if (zone)
-		status = cli_select_link(CMD, &c->net, zone, c->need, &by_zone);
-	if (!status && c->ifname)
-		status = cli_select_link(CMD, &c->net, c->ifname, c->need, link);
-	if (!status && by_zone && *link && (*link)->ifindex != by_zone->ifindex) {
-		cli_error(CMD, "-I %s and the zone of %s name different interfaces",
-			  QUOTE(c->ifname), QUOTE(c->target_text));
-		return EXIT_TROUBLE;
+	if (zone && name) {
+		const struct nl_link *a = netsel_link_by_name(&c->net, name, NULL);
+		const struct nl_link *b = netsel_link_by_name(&c->net, zone, NULL);
+
+		if (a && b && a->ifindex != b->ifindex) {
+			cli_error(CMD, "-I %s and the zone of %s name different interfaces",
+				  QUOTE(c->ifname), QUOTE(c->target_text));
+			return EXIT_TROUBLE;
+		}
 	}
-	if (!status && by_zone)
-		*link = by_zone;
-	return status;
+	return cli_select_link(CMD, &c->net, zone ? zone : name, c->need, link);
 }
 
 /* -I (or the zone) names it (an address label names its interface); -U/-A: the holder
@@ -513,12 +522,13 @@ static int check_given_source(struct ping_cmd *c)
 
 	if (ipaddr_is_unspecified(&c->source))
 		return 0; /* 0.0.0.0: IPv4 only (parse_options) */
+	ipaddr_format(&c->source, text);
 	/* A link-local source is an address of this link only. */
 	held = netsel_held(&c->net, link_local ? c->iface->ifindex : 0, &c->source);
 	if (!held) {
 		cli_error(CMD, "-S %s is not an address of this host%s%s; a %s from it would "
 			       "point TARGET's %s entry for it at this host (use %sone of this "
-			       "host's addresses)", ipaddr_format(&c->source, text),
+			       "host's addresses)", text,
 			  link_local ? " on " : "", link_local ? c->iface->name : "",
 			  is_ipv6(c) ? "solicitation" : "request",
 			  is_ipv6(c) ? "neighbour" : "ARP", is_ipv6(c) ? "" : "0.0.0.0 or ");
