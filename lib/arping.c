@@ -578,14 +578,25 @@ int arping_run_step(struct arping_run *run, uint64_t now, uint64_t *wake)
 	}
 }
 
-static void match_for(const struct arping_run *run, const struct arping_target *t,
-		      struct arping_match *match)
+/* The target a frame is about: the one its first address names, else its second
+ * (AF_UNSPEC: none), with what the classifier must know of it. NULL when neither
+ * is asked about. */
+static struct arping_target *frame_target(const struct arping_run *run,
+					  const struct ipaddr *first,
+					  const struct ipaddr *second, struct arping_match *match)
 {
+	struct arping_target *t = target_by_addr(run, first);
+
+	if (!t && second->family != AF_UNSPEC)
+		t = target_by_addr(run, second);
+	if (!t)
+		return NULL;
 	match->target = t->addr;
 	match->source = t->source;
 	match->self = run->link->mac;
 	match->dad = run->cfg.mode == ARPING_MODE_DAD;
 	memcpy(match->nonce, run->cfg.nonce, NDP_NONCE_LEN);
+	return t;
 }
 
 /* ARP: the sender IP names the address (a reply, a claim), or for a probe (sender
@@ -596,21 +607,15 @@ static enum arping_verdict classify_arp(const struct arping_run *run,
 {
 	struct arping_match match;
 	struct arp_frame f;
-	struct ipaddr named;
+	struct ipaddr spa, tpa;
 
 	if (arp_decode(frame->data, frame->len, &f) < 0)
 		return ARPING_IGNORE;
-	named = ipaddr_v4(f.spa);
-	*about = target_by_addr(run, &named);
-	if (!*about && f.spa.s_addr == 0) {
-		named = ipaddr_v4(f.tpa);
-		*about = target_by_addr(run, &named);
-	}
-	if (!*about)
-		return ARPING_IGNORE;
-	match_for(run, *about, &match);
+	spa = ipaddr_v4(f.spa);
+	tpa = f.spa.s_addr == 0 ? ipaddr_v4(f.tpa) : ipaddr_any(AF_UNSPEC);
+	*about = frame_target(run, &spa, &tpa, &match);
 	*sender = f.sha;
-	return arping_classify(&match, &f);
+	return *about ? arping_classify(&match, &f) : ARPING_IGNORE;
 }
 
 /* NDP: the target field names the address (an NA, a probe, a solicitation), else
@@ -621,21 +626,15 @@ static enum arping_verdict classify_ndp(const struct arping_run *run,
 {
 	struct arping_match match;
 	struct ndp_msg m;
-	struct ipaddr named;
+	struct ipaddr target, src;
 
 	if (ndp_decode(frame->data, frame->len, &m) < 0)
 		return ARPING_IGNORE;
-	named = ipaddr_v6(&m.target);
-	*about = target_by_addr(run, &named);
-	if (!*about) {
-		named = ipaddr_v6(&m.ip.src);
-		*about = target_by_addr(run, &named);
-	}
-	if (!*about)
-		return ARPING_IGNORE;
-	match_for(run, *about, &match);
+	target = ipaddr_v6(&m.target);
+	src = ipaddr_v6(&m.ip.src);
+	*about = frame_target(run, &target, &src, &match);
 	*sender = arping_ndp_sender(&m);
-	return arping_classify_ndp(&match, &m);
+	return *about ? arping_classify_ndp(&match, &m) : ARPING_IGNORE;
 }
 
 /* Which target a frame is about, and the verdict on it, by the run's family. */

@@ -1,11 +1,16 @@
 # shellcheck shell=bash
 # What the ping tests share beyond tests/lab/lab.sh: reading their output (a JSON
-# field, a line, a time bound), running a command timed, and the IPv6 ping lab.
+# field, a line, a time bound), running a command timed, the IPv6 ping lab, and
+# (from 10-announce-lab.bash) the capture at a switch port.
 #
 #   timed me "$ARPKIT" ping -c 1 --json "$A6"   # STATUS, ELAPSED (ms), $LAB_TMP/out
 #   json_field "$(head -n1 "$LAB_TMP/out")" mac
 #   in_range "the RTT is sane" "$rtt" 0 200000
 #   expect_line "the summary" "^1 solicitation sent" "$LAB_TMP/out"
+
+# shellcheck disable=SC2034  # STATUS, ELAPSED and the lab's names are for the tests
+# shellcheck source=tests/integration/10-announce-lab.bash
+. "$(dirname "${BASH_SOURCE[0]}")/10-announce-lab.bash"
 
 # json_field LINE KEY: the scalar value of KEY in a one-line JSON object.
 json_field() {
@@ -36,6 +41,18 @@ timed() {
 	STATUS=0
 	lab_exec "$@" >"$LAB_TMP/out" 2>"$LAB_TMP/err" || STATUS=$?
 	ELAPSED=$(($(now_ms) - start))
+}
+
+# check_reply_object MAC IP: the first line of $LAB_TMP/out is the --json reply to
+# request 1, from MAC for IP, the only responder, with a sane RTT.
+check_reply_object() {
+	local reply
+	reply=$(head -n1 "$LAB_TMP/out")
+	t_assert_eq "$1" "$(json_field "$reply" mac)" "the reply names the host's MAC"
+	t_assert_eq "$2" "$(json_field "$reply" ip)" "the reply names the target"
+	t_assert_eq 1 "$(json_field "$reply" seq)" "the first reply answers seq 1"
+	t_assert_eq false "$(json_field "$reply" conflict)" "one responder is no conflict"
+	in_range "the RTT is sane, in microseconds" "$(json_field "$reply" rtt_us)" 0 200000
 }
 
 # expect_line DESC PATTERN FILE: some line of FILE matches the extended regex.
@@ -85,8 +102,13 @@ quiet_for_300ms() { # SWITCH ROLE...
 	[[ $(frames_from "$@") == "$before" ]]
 }
 
+# ping6_lab [TOOL...]: builds it; skips the test without IPv6 or one of the TOOLs.
 ping6_lab() {
+	local tool
 	[[ -d /proc/sys/net/ipv6 ]] || t_skip "this kernel has no IPv6"
+	for tool; do
+		command -v "$tool" >/dev/null || t_skip "$tool is not installed"
+	done
 	lab_init
 	lab_ipv6 me a b c
 	lab_switch lan >/dev/null

@@ -9,11 +9,8 @@ set -uo pipefail
 . "$(dirname "$0")/../lab/lab.sh"
 # shellcheck source=tests/integration/20-ping-lib.bash
 . "$(dirname "$0")/20-ping-lib.bash"
-# shellcheck source=tests/integration/10-announce-lab.bash
-. "$(dirname "$0")/10-announce-lab.bash"
 
-command -v tcpdump >/dev/null || t_skip "tcpdump is not installed"
-ping6_lab
+ping6_lab tcpdump
 
 # shellcheck disable=SC2317  # called through lab_wait_for
 state_is() { # STATE ROLE ADDR

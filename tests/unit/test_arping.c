@@ -24,6 +24,7 @@
 static const struct mac self = {{0x02, 0, 0, 0, 0, 0x01}};
 static const struct mac holder = {{0x02, 0, 0, 0, 0, 0x10}};
 static const struct mac rival = {{0x02, 0, 0, 0, 0, 0x11}};
+static const uint8_t our_nonce[NDP_NONCE_LEN] = {1, 2, 3, 4, 5, 6}; /* NDP DAD's */
 
 static struct in_addr ip(const char *text)
 {
@@ -146,8 +147,6 @@ static struct in6_addr ip6(const char *text)
 	assert_int_equal(ipaddr_parse(text, AF_INET6, &a), 0);
 	return a.v6;
 }
-
-static const uint8_t our_nonce[NDP_NONCE_LEN] = {1, 2, 3, 4, 5, 6};
 
 static struct arping_match ndp_match(bool dad)
 {
@@ -558,10 +557,13 @@ static void create(struct fixture *f, enum arping_mode mode, unsigned count)
 	arping_run_observe(f->run, record, f);
 }
 
+/* An address of either family, and the source to ask it from. */
 static void add(struct fixture *f, const char *target, const char *source)
 {
-	struct ipaddr t = ip4(target), s = ip4(source);
+	struct ipaddr t, s;
 
+	assert_int_equal(ipaddr_parse(target, AF_UNSPEC, &t), 0);
+	assert_int_equal(ipaddr_parse(source, AF_UNSPEC, &s), 0);
 	assert_int_equal(arping_run_add(f->run, &t, &s), 0);
 }
 
@@ -570,6 +572,7 @@ static void start_one(struct fixture *f, enum arping_mode mode, unsigned count,
 		      const char *target, const char *source)
 {
 	arping_config_default(&f->cfg, mode);
+	memcpy(f->cfg.nonce, our_nonce, NDP_NONCE_LEN);
 	create(f, mode, count);
 	add(f, target, source);
 	assert_int_equal(arping_run_start(f->run, fake_now), 0);
@@ -929,30 +932,6 @@ static void test_run_refusals(void **state)
 
 /* ---- The run over Neighbor Discovery ---- */
 
-static struct ipaddr ipv6(const char *text)
-{
-	struct in6_addr a = ip6(text);
-
-	return ipaddr_v6(&a);
-}
-
-static void add6(struct fixture *f, const char *target, const char *source)
-{
-	struct ipaddr t = ipv6(target), s = ipv6(source);
-
-	assert_int_equal(arping_run_add(f->run, &t, &s), 0);
-}
-
-static void start_one6(struct fixture *f, enum arping_mode mode, unsigned count,
-		       const char *target, const char *source)
-{
-	arping_config_default(&f->cfg, mode);
-	memcpy(f->cfg.nonce, our_nonce, NDP_NONCE_LEN);
-	create(f, mode, count);
-	add6(f, target, source);
-	assert_int_equal(arping_run_start(f->run, fake_now), 0);
-}
-
 /* The frames the run sent so far, each as ndp_decode reads it (so hop limit 255 and
  * the checksum are right), from our MAC; how many. raw: the bytes of the first. */
 static unsigned sent_ndp(struct fixture *f, struct ndp_msg *out, unsigned max,
@@ -1015,7 +994,7 @@ static void test_run_ndp_ping(void **state)
 	struct mac group_mac;
 	size_t n;
 
-	start_one6(f, ARPING_MODE_PING, 1, "2001:db8::10", "2001:db8::5");
+	start_one(f, ARPING_MODE_PING, 1, "2001:db8::10", "2001:db8::5");
 	assert_int_equal(arping_run_frame(f->run, arping_run_targets(f->run, &n)), ARPING_FRAME_NS);
 	assert_int_equal(step(f), t0 + ARPING_MIN_LINGER_NS);
 	ns = expect_one_ndp(f, NDP_NEIGHBOR_SOLICIT);
@@ -1069,7 +1048,7 @@ static void test_run_ndp_dad_free(void **state)
 	f->cfg.interval_ns = 0;
 	memcpy(f->cfg.nonce, our_nonce, NDP_NONCE_LEN);
 	create(f, ARPING_MODE_DAD, 0);
-	add6(f, "2001:db8::99", "2001:db8::5"); /* the source is ignored: probes are from :: */
+	add(f, "2001:db8::99", "2001:db8::5"); /* the source is ignored: probes are from :: */
 	assert_int_equal(arping_run_start(f->run, t0), 0);
 	assert_int_equal(arping_run_plan(f->run)->probes, ARPING_NDP_DAD_TRANSMITS);
 	assert_int_equal(arping_run_plan(f->run)->offset_ns[0], 0);
@@ -1110,7 +1089,7 @@ static void test_run_ndp_dad_answered(void **state)
 	struct ndp_msg probe, na;
 	size_t n;
 
-	start_one6(f, ARPING_MODE_DAD, 2, "2001:db8::10", "::");
+	start_one(f, ARPING_MODE_DAD, 2, "2001:db8::10", "::");
 	step(f);
 	assert_int_equal(sent_ndp(f, &probe, 1, NULL), 1);
 	ndp_make_unsolicited_na(&na, &holder, &addr, NDP_NA_OVERRIDE);
@@ -1138,7 +1117,7 @@ static void test_run_ndp_dad_rival(void **state)
 	struct ndp_msg probe;
 	size_t n;
 
-	start_one6(f, ARPING_MODE_DAD, 0, "2001:db8::99", "::");
+	start_one(f, ARPING_MODE_DAD, 0, "2001:db8::99", "::");
 	step(f);
 	assert_int_equal(sent_ndp(f, &probe, 1, NULL), 1);
 	probe = dad_probe(&rival, "2001:db8::99", their_nonce);
@@ -1158,7 +1137,7 @@ static void test_run_ndp_dad_deadline(void **state)
 	f->cfg.interval_ns = 0;
 	f->cfg.deadline_ns = 300 * NS_PER_MS;
 	create(f, ARPING_MODE_DAD, 0);
-	add6(f, "2001:db8::99", "::");
+	add(f, "2001:db8::99", "::");
 	assert_int_equal(arping_run_start(f->run, fake_now), 0);
 	assert_int_equal(arping_run_plan(f->run)->end_ns, 300 * NS_PER_MS);
 	assert_int_equal(step(f), fake_now + 300 * NS_PER_MS);
@@ -1181,7 +1160,7 @@ static void test_run_ndp_unsolicited_na(void **state)
 		if (i == 1)
 			f->cfg.na_flags = NDP_NA_OVERRIDE | NDP_NA_ROUTER;
 		create(f, modes[i], 1);
-		add6(f, "2001:db8::5", "2001:db8::5");
+		add(f, "2001:db8::5", "2001:db8::5");
 		assert_int_equal(arping_run_start(f->run, fake_now), 0);
 		assert_int_equal(arping_run_frame(f->run, arping_run_targets(f->run, &n)),
 				 ARPING_FRAME_UNSOLICITED_NA);
@@ -1210,7 +1189,7 @@ static void test_run_ndp_unsolicited_ns(void **state)
 	struct ndp_msg ns, na;
 	size_t n;
 
-	start_one6(f, ARPING_MODE_UNSOLICITED_REQUEST, 1, "2001:db8::10", "2001:db8::6");
+	start_one(f, ARPING_MODE_UNSOLICITED_REQUEST, 1, "2001:db8::10", "2001:db8::6");
 	assert_int_equal(arping_run_frame(f->run, arping_run_targets(f->run, &n)), ARPING_FRAME_NS);
 	step(f);
 	ns = expect_one_ndp(f, NDP_NEIGHBOR_SOLICIT);
