@@ -63,7 +63,7 @@ check_probes_on_the_wire() {
 	timed me "$ARPKIT" ping -D -c 3 -i 300 "$FREE6"
 	cap_stop
 	t_assert_eq 0 "$STATUS" "-D -c 3 -i 300: free"
-	ours=$(cap_read -e -vv -tt 'icmp6 and ip6[40] == 135')
+	ours=$(cap_read -e -vv -tt "$ND_DAD_PROBE")
 	t_assert_eq 3 "$(grep -c 'neighbor solicitation' <<<"$ours")" "3 solicitations on the wire"
 	t_assert_eq 3 "$(grep -c "> 33:33:ff:00:00:77, .*(hlim 255, .* :: > ff02::1:ff00:77: .*who has $FREE6$" <<<"$ours")" \
 		"each from ::, to the solicited-node group's MAC and address, hop limit 255"
@@ -80,7 +80,7 @@ check_probes_on_the_wire() {
 	cap_start lan c
 	kernel_dad c 2001:db8:1::78 >/dev/null
 	cap_stop
-	theirs=$(cap_read -e -vv 'icmp6 and ip6[40] == 135')
+	theirs=$(cap_read -e -vv "$ND_NS")
 	t_assert_eq "$(probe_shape <<<"$theirs")" "$(probe_shape <<<"$ours")" \
 		"our probe is shaped as the kernel's own DAD probe"
 }
@@ -144,7 +144,7 @@ check_looped_back_probe() {
 	lab__run me sysctl -qw net.ipv6.conf.all.enhanced_dad=1 net.ipv6.conf.eth0.enhanced_dad=1
 	t_assert_eq ready "$(kernel_dad me 2001:db8:1::82)" "with the nonce the kernel's DAD passes"
 	lab_bg me tcpdump -i eth0 -Q in -n -U --immediate-mode -w "$LAB_TMP/back.pcap" \
-		"ether src $ME_MAC and icmp6 and ip6[40] == 135" 2>"$LAB_TMP/back.err"
+		"ether src $ME_MAC and $ND_DAD_PROBE" 2>"$LAB_TMP/back.err"
 	lab_wait_for 5 grep -q "listening on" "$LAB_TMP/back.err" || lab_die "tcpdump did not start"
 	timed me "$ARPKIT" ping -D -c 2 -i 200 "$FREE6"
 	sleep 0.3

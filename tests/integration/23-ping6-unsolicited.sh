@@ -28,7 +28,7 @@ stale_entry() {
 # na_on_wire FLAGS ADDR: how many NAs for ADDR left me to all-nodes with hop limit 255,
 # FLAGS as tcpdump prints them and our MAC as target link-layer address.
 na_on_wire() {
-	cap_read -e -vv 'icmp6 and ip6[40] == 136' |
+	cap_read -e -vv "$ND_NA" |
 		grep -A1 "> 33:33:00:00:00:01, .*(hlim 255, .*$2 > ff02::1: .*neighbor advertisement, length 32, tgt is $2, Flags \[$1\]$" |
 		grep -c "destination link-address option (2), length 8 (1): $ME_MAC$"
 }
@@ -76,7 +76,7 @@ check_solicitation_form() {
 	t_assert_eq 0 "$STATUS" "ping -U -S $ME6 $A6: exit 0"
 	t_assert_eq "UNSOLICITED NS on eth0 ($ME_MAC): neighbor solicitation, who has $A6, from $ME6, source link-address $ME_MAC" \
 		"$(head -n1 "$LAB_TMP/out")" "ping -U -S prints the solicitation it sends"
-	t_assert_eq 1 "$(cap_read -e -vv 'icmp6 and ip6[40] == 135' |
+	t_assert_eq 1 "$(cap_read -e -vv "$ND_NS" |
 		grep -A1 "> 33:33:ff:00:00:10, .*(hlim 255, .*$ME6 > ff02::1:ff00:10: .*who has $A6$" |
 		grep -c "source link-address option (1), length 8 (1): $ME_MAC$")" \
 		"and that solicitation went out: from $ME6 to $A6's group, hop limit 255, our MAC"
