@@ -7,15 +7,18 @@ set -uo pipefail
 . "$(dirname "$0")/20-ping-lib.bash"
 
 ping6_lab
-# A tentative address (DAD running for seconds) and an up interface without IPv6.
-lab_dad me eth0 100
+# A tentative address and an up interface without IPv6. The kernel's DAD sends its
+# one probe at once (router_solicitation_delay 0) and then waits RetransTimer, here 100 s,
+# in silence: the address stays tentative while nothing is sent.
+lab__run me sysctl -qw net.ipv6.conf.eth0.router_solicitation_delay=0 \
+	net.ipv6.neigh.eth0.retrans_time_ms=100000
+lab_dad me eth0 1
 lab__run me ip -6 addr add 2001:db8:1::8/64 dev eth0
 lab__run me ip link add veth-x type veth peer name veth-y
 lab__run me sysctl -qw net.ipv6.conf.veth-x.disable_ipv6=1
 lab__run me ip link set veth-x up
 lab_wait_for 5 quiet_for_300ms lan me || lab_die "me keeps sending after setup"
 [[ $(lab_addr6_state me eth0 2001:db8:1::8) == tentative ]] || lab_die "2001:db8:1::8 is not tentative"
-lab_dad me eth0 0
 
 check_refused() { # DESC PATTERN CMD...
 	t_assert_refused lan me "$@"
